@@ -1,0 +1,15 @@
+// The kvlm subcommands. Each add_* registers one subcommand and its callback on the app.
+// Not the logic: a command parses flags, calls the library, and prints.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace kvlm::cli {
+
+void add_generate(CLI::App& app);
+void add_logits(CLI::App& app);
+void add_compare(CLI::App& app);
+void add_tokenize(CLI::App& app);
+void add_inspect(CLI::App& app);
+
+}  // namespace kvlm::cli

@@ -1,0 +1,31 @@
+// Where tests find their inputs: the project's own fixtures (data/) and, when present, ../shared.
+// Not a fixture loader: each test reads what it needs through these paths.
+#pragma once
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+namespace kvlm::test {
+
+inline std::filesystem::path data_dir() { return KVLM_DATA_DIR; }
+
+// ../shared beside the clone, or $KVLM_SHARED_DIR. May not exist: use shared_available().
+inline std::filesystem::path shared_dir() {
+  if (const char* env = std::getenv("KVLM_SHARED_DIR")) return env;
+  return KVLM_SHARED_DIR_DEFAULT;
+}
+
+inline bool shared_available() { return std::filesystem::is_directory(shared_dir() / "models"); }
+
+inline std::filesystem::path kvlm_binary() { return KVLM_BINARY; }
+
+}  // namespace kvlm::test
+
+// Skip the current test with a clear message when ../shared is absent (a plain clone).
+#define KVLM_REQUIRE_SHARED()                                                              \
+  do {                                                                                     \
+    if (!::kvlm::test::shared_available())                                                 \
+      GTEST_SKIP() << "../shared not found at " << ::kvlm::test::shared_dir()              \
+                   << " (set KVLM_SHARED_DIR); skipping the test against it";              \
+  } while (0)
