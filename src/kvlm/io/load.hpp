@@ -1,0 +1,30 @@
+// load_model: the one entry point from a path on disk to a Model in memory.
+// Not a format: it picks the reader by path (HF folder, .gguf, llama2.c .bin) and checks the result.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+
+#include "kvlm/io/tensor_file.hpp"
+#include "kvlm/model/config.hpp"
+#include "kvlm/model/weights.hpp"
+
+namespace kvlm {
+
+// What each format reader returns: the config and the tensors under HF names.
+struct ModelSource {
+  ModelConfig config;
+  std::unique_ptr<TensorFile> tensors;
+};
+
+ModelSource open_hf_folder(const std::filesystem::path& folder);  // io/hf_folder.cpp
+ModelSource open_llama2c(const std::filesystem::path& bin);       // io/llama2c.cpp
+ModelSource open_gguf(const std::filesystem::path& gguf);         // io/gguf.cpp
+
+// Builds Weights by HF name, checking every shape against the config (io/weights.cpp).
+Weights load_weights(const ModelConfig& config, const TensorFile& tensors);
+
+// HF folder (config.json + model.safetensors[.index.json]), *.gguf or llama2.c *.bin.
+Model load_model(const std::filesystem::path& path);
+
+}  // namespace kvlm

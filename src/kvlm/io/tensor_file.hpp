@@ -1,0 +1,28 @@
+// TensorFile: a model file seen as named fp32 tensors in HF's names and layouts.
+// Not a format: safetensors.hpp, gguf.hpp and llama2c.hpp implement it; weights.cpp consumes it.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "kvlm/tensor.hpp"
+
+namespace kvlm {
+
+class TensorFile {
+ public:
+  virtual ~TensorFile() = default;
+  virtual std::vector<std::string> names() const = 0;
+  virtual bool contains(const std::string& name) const = 0;
+  virtual Shape shape(const std::string& name) const = 0;
+  // Reads one tensor, converted to fp32 (F16, BF16, quantized blocks are expanded here).
+  // Throws kvlm::Error naming the tensor when it is missing or its bytes are out of bounds.
+  virtual Tensor read(const std::string& name) const = 0;
+  // For error messages: "model.safetensors", "model.gguf", ...
+  virtual std::string describe() const = 0;
+};
+
+// Reads `name` and checks its shape: a wrong file fails with the tensor's name and both shapes.
+Tensor read_checked(const TensorFile& file, const std::string& name, const Shape& expected);
+
+}  // namespace kvlm

@@ -1,0 +1,48 @@
+// Weights: every learned matrix of the network, shaped (out, in) as HF stores them, in fp32.
+// Not a loader: io/weights.cpp fills this from any TensorFile by HF name, checking each shape.
+#pragma once
+
+#include <vector>
+
+#include "kvlm/model/config.hpp"
+#include "kvlm/tensor.hpp"
+
+namespace kvlm {
+
+// One transformer block. Empty vectors/matrices mean "this architecture has none".
+struct LayerWeights {
+  Vector input_layernorm;       // [D]   norm before attention (HF: input_layernorm, GPT-2: ln_1)
+  Vector input_layernorm_bias;  // [D]   LayerNorm only
+  Matrix q_proj;                // [H*hd, D]
+  Matrix k_proj;                // [KV*hd, D]
+  Matrix v_proj;                // [KV*hd, D]
+  Matrix o_proj;                // [D, H*hd]
+  Vector q_bias, k_bias, v_bias;  // [H*hd], [KV*hd], [KV*hd]   Qwen2, GPT-2
+  Vector o_bias;                  // [D]                        GPT-2
+  Vector post_attention_layernorm;       // [D]   norm before the MLP (GPT-2: ln_2)
+  Vector post_attention_layernorm_bias;  // [D]   LayerNorm only
+  Matrix gate_proj;             // [I, D]  SwiGLU only
+  Matrix up_proj;               // [I, D]  (GPT-2: c_fc, transposed)
+  Matrix down_proj;             // [D, I]  (GPT-2: mlp.c_proj, transposed)
+  Vector up_bias, down_bias;    // [I], [D]  GPT-2
+};
+
+struct Weights {
+  Matrix embed_tokens;          // [V, D]   token embeddings (GPT-2: wte)
+  Matrix embed_positions;       // [max_pos, D]  GPT-2's learned positions (wpe); empty otherwise
+  std::vector<LayerWeights> layers;
+  Vector norm;                  // [D]  final norm (GPT-2: ln_f)
+  Vector norm_bias;             // [D]  LayerNorm only
+  Matrix lm_head;               // [V, D]  empty when tied: use embed_tokens
+
+  const Matrix& output_matrix() const { return lm_head.size() ? lm_head : embed_tokens; }
+};
+
+struct Model {
+  ModelConfig config;
+  Weights weights;
+};
+
+int64_t parameter_count(const Model& model);  // tied matrices counted once
+
+}  // namespace kvlm
