@@ -1,0 +1,63 @@
+// kvlm inspect: a model's config, parameter count and KV cache size per token and at a context.
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.hpp"
+#include "kvlm/cache/kv_cache.hpp"
+#include "kvlm/io/load.hpp"
+
+namespace kvlm::cli {
+namespace {
+
+struct InspectArgs {
+  std::string model;
+  int context = 0;
+  bool json = false;
+};
+
+void run(const InspectArgs& a) {
+  const Model model = load_model(a.model);
+  const ModelConfig& c = model.config;
+  const int context = a.context > 0 ? a.context : c.max_position_embeddings;
+  const size_t per_token = KVCache::bytes_per_token(c);
+  const nlohmann::json j = {
+      {"architecture", to_string(c.architecture)},
+      {"hidden_size", c.hidden_size},
+      {"num_hidden_layers", c.num_hidden_layers},
+      {"num_attention_heads", c.num_attention_heads},
+      {"num_key_value_heads", c.num_key_value_heads},
+      {"head_dim", c.head_dim},
+      {"intermediate_size", c.intermediate_size},
+      {"vocab_size", c.vocab_size},
+      {"max_position_embeddings", c.max_position_embeddings},
+      {"rope_layout", to_string(c.rope_layout)},
+      {"rope_theta", c.rope_theta},
+      {"norm_eps", c.norm_eps},
+      {"tie_word_embeddings", c.tie_word_embeddings},
+      {"parameters", parameter_count(model)},
+      {"kv_cache_bytes_per_token", per_token},
+      {"context", context},
+      {"kv_cache_bytes", per_token * context}};
+  if (a.json) {
+    std::printf("%s\n", j.dump().c_str());
+    return;
+  }
+  for (const auto& [key, value] : j.items()) std::printf("%-26s %s\n", key.c_str(), value.dump().c_str());
+  std::printf("KV cache = 2 (K and V) x %d layers x %d kv heads x %d head_dim x 4 bytes = %zu bytes per token;\n"
+              "at %d tokens: %.2f MiB\n",
+              c.num_hidden_layers, c.num_key_value_heads, c.head_dim, per_token, context,
+              per_token * static_cast<double>(context) / (1 << 20));
+}
+
+}  // namespace
+
+void add_inspect(CLI::App& app) {
+  auto a = std::make_shared<InspectArgs>();
+  auto* cmd = app.add_subcommand("inspect", "Print a model's config, parameter count and KV cache size");
+  cmd->add_option("-m,--model", a->model, "HF folder, .gguf or llama2.c .bin")->required();
+  cmd->add_option("--context", a->context, "context length for the KV cache size (default: the model's)");
+  cmd->add_flag("--json", a->json, "print one JSON object");
+  cmd->callback([a] { run(*a); });
+}
+
+}  // namespace kvlm::cli

@@ -1,0 +1,53 @@
+// Helpers for the subcommands; see common.hpp.
+#include "cli/common.hpp"
+
+#include <omp.h>
+
+#include <charconv>
+
+#include "kvlm/error.hpp"
+
+namespace kvlm::cli {
+
+std::vector<int> parse_ids(const std::string& text) {
+  std::vector<int> ids;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t end = text.find(',', start);
+    if (end == std::string::npos) end = text.size();
+    std::string item = text.substr(start, end - start);
+    while (!item.empty() && item.front() == ' ') item.erase(item.begin());
+    while (!item.empty() && item.back() == ' ') item.pop_back();
+    int value = 0;
+    const auto [ptr, ec] = std::from_chars(item.data(), item.data() + item.size(), value);
+    if (item.empty() || ec != std::errc() || ptr != item.data() + item.size())
+      throw Error("\"" + item + "\" in the id list is not an integer (expected e.g. 1,2,3)");
+    ids.push_back(value);
+    start = end + 1;
+  }
+  return ids;
+}
+
+std::unique_ptr<Tokenizer> find_tokenizer(const std::filesystem::path& model, const std::string& flag) {
+  if (!flag.empty()) return load_tokenizer(flag);
+  namespace fs = std::filesystem;
+  std::vector<fs::path> candidates;
+  if (fs::is_directory(model)) {
+    candidates = {model / "tokenizer.json", model / "tokenizer.model"};
+  } else if (model.extension() == ".gguf") {
+    candidates = {model};
+  } else {
+    candidates = {model.parent_path() / "tokenizer.bin", model.parent_path() / "tokenizer.model",
+                  model.parent_path() / "tokenizer.json"};
+  }
+  for (const fs::path& c : candidates)
+    if (fs::exists(c)) return load_tokenizer(c);
+  return nullptr;
+}
+
+void set_threads(int threads) {
+  if (threads < 0) throw Error("--threads must be >= 0");
+  if (threads > 0) omp_set_num_threads(threads);
+}
+
+}  // namespace kvlm::cli

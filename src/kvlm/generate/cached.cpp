@@ -1,0 +1,42 @@
+// Chapter 06, KV-cached generation: chapter 05's loop plus a cache. The NEW blocks are the whole diff.
+// Not a different model: the same forward, the same sampler, and (tested) the same tokens.
+#include <algorithm>
+#include <chrono>
+
+#include "kvlm/cache/kv_cache.hpp"
+#include "kvlm/generate/generate.hpp"
+#include "kvlm/model/transformer.hpp"
+
+namespace kvlm {
+
+Generation generate_cached(const Model& model, std::span<const int> prompt, const GenerationConfig& config,
+                           const OnToken& on_token) {
+  check_fits_context(model, prompt.size(), config.max_new_tokens);
+  Sampler sampler(config.sampler);
+  Generation out;
+  std::vector<int> sequence(prompt.begin(), prompt.end());
+
+  // NEW: room for every position this generation will feed through the model.
+  KVCache cache(model.config, static_cast<int>(prompt.size()) + std::max(config.max_new_tokens - 1, 0));
+  out.stats.kv_cache_bytes = cache.bytes();
+
+  for (int step = 0; step < config.max_new_tokens; ++step) {
+    const auto t0 = std::chrono::steady_clock::now();
+    // NEW: feed only what the cache has not seen: the whole prompt first (prefill), then one token.
+    const std::span<const int> fresh = std::span<const int>(sequence).subspan(cache.length());
+    const Matrix logits = forward(model, fresh, /*start_pos=*/cache.length(), &cache);  // [fresh, V]
+    const Eigen::RowVectorXf last = logits.row(logits.rows() - 1);
+    const int next = sampler.sample({last.data(), static_cast<size_t>(last.size())});
+    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+
+    (step == 0 ? out.stats.prefill_ms : out.stats.decode_ms) += ms;
+    out.stats.step_ms.push_back(ms);
+    out.tokens.push_back(next);
+    sequence.push_back(next);
+    if (on_token) on_token(next);
+    if (std::ranges::find(config.stop_token_ids, next) != config.stop_token_ids.end()) break;
+  }
+  return out;
+}
+
+}  // namespace kvlm

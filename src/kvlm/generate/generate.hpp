@@ -1,0 +1,46 @@
+// Generation loops: chapter 05 (naive: recompute everything per token) and chapter 06 (KV cache).
+// Not a server: one prompt, one sequence, stopping at a stop token or after max_new_tokens.
+#pragma once
+
+#include <functional>
+#include <span>
+#include <vector>
+
+#include "kvlm/generate/sampler.hpp"
+#include "kvlm/model/weights.hpp"
+
+namespace kvlm {
+
+struct GenerationConfig {
+  int max_new_tokens = 32;
+  SamplerConfig sampler;            // greedy by default
+  std::vector<int> stop_token_ids;  // generation ends after emitting one of these (it is kept)
+};
+
+struct GenerationStats {
+  double prefill_ms = 0;        // the first forward pass: the whole prompt, producing token 1
+  double decode_ms = 0;         // every later step
+  std::vector<double> step_ms;  // per new token, step_ms[0] being the prefill
+  size_t kv_cache_bytes = 0;    // 0 for the naive loop
+};
+
+struct Generation {
+  std::vector<int> tokens;  // the new tokens only
+  GenerationStats stats;
+};
+
+// Called with each new token as soon as it is sampled (for streaming text).
+using OnToken = std::function<void(int)>;
+
+// Chapter 05: every step runs forward over prompt + everything generated so far. O(n^2) work.
+Generation generate_naive(const Model& model, std::span<const int> prompt, const GenerationConfig& config,
+                          const OnToken& on_token = {});
+
+// Chapter 06: prefill the prompt once into a KV cache, then run one token per step. O(n) work.
+Generation generate_cached(const Model& model, std::span<const int> prompt, const GenerationConfig& config,
+                           const OnToken& on_token = {});
+
+// Throws kvlm::Error when the prompt is empty or prompt + new tokens do not fit the context.
+void check_fits_context(const Model& model, size_t prompt_len, int max_new_tokens);
+
+}  // namespace kvlm

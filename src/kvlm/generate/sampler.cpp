@@ -1,0 +1,63 @@
+// Sampler; see sampler.hpp.
+#include "kvlm/generate/sampler.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <vector>
+
+#include "kvlm/error.hpp"
+
+namespace kvlm {
+
+int argmax(std::span<const float> logits) {
+  return static_cast<int>(std::max_element(logits.begin(), logits.end()) - logits.begin());
+}
+
+Sampler::Sampler(const SamplerConfig& config) : config_(config), rng_(config.seed) {
+  if (!(config.temperature >= 0.0f)) throw Error("temperature must be >= 0");
+  if (config.top_k < 0) throw Error("top-k must be >= 0");
+  if (!(config.top_p > 0.0f && config.top_p <= 1.0f)) throw Error("top-p must be in (0, 1]");
+}
+
+double Sampler::uniform() { return static_cast<double>(rng_() >> 11) * 0x1.0p-53; }
+
+int Sampler::sample(std::span<const float> logits) {
+  if (config_.temperature == 0.0f) return argmax(logits);
+
+  // Candidates sorted by logit, most likely first (stable: ties keep the lower id first).
+  std::vector<int> ids(logits.size());
+  std::iota(ids.begin(), ids.end(), 0);
+  std::stable_sort(ids.begin(), ids.end(), [&](int a, int b) { return logits[a] > logits[b]; });
+  if (config_.top_k > 0 && static_cast<size_t>(config_.top_k) < ids.size()) ids.resize(config_.top_k);
+
+  // Softmax of logits / temperature over the candidates, shifted by the max for stability.
+  std::vector<double> probs(ids.size());
+  const double max_logit = logits[ids[0]];
+  double sum = 0.0;
+  for (size_t i = 0; i < ids.size(); ++i) sum += probs[i] = std::exp((logits[ids[i]] - max_logit) / config_.temperature);
+  for (double& p : probs) p /= sum;
+
+  // Top-p: keep the head of the sorted list until its probability reaches top_p (at least one token).
+  size_t keep = probs.size();
+  double cumulative = 0.0;
+  for (size_t i = 0; i < probs.size(); ++i) {
+    cumulative += probs[i];
+    if (cumulative >= config_.top_p) {
+      keep = i + 1;
+      break;
+    }
+  }
+  const double kept_mass = std::accumulate(probs.begin(), probs.begin() + keep, 0.0);
+
+  // Draw: walk the cumulative distribution of the kept tokens.
+  const double r = uniform() * kept_mass;
+  cumulative = 0.0;
+  for (size_t i = 0; i < keep; ++i) {
+    cumulative += probs[i];
+    if (r < cumulative) return ids[i];
+  }
+  return ids[keep - 1];
+}
+
+}  // namespace kvlm

@@ -1,0 +1,165 @@
+// safetensors reader and writer; see safetensors.hpp. Every offset is checked before it is read.
+#include "kvlm/io/safetensors.hpp"
+
+#include <cstring>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "kvlm/error.hpp"
+#include "kvlm/io/dtype.hpp"
+
+namespace kvlm {
+namespace {
+
+constexpr uint64_t kHeaderLengthBytes = 8;
+constexpr uint64_t kMaxHeaderBytes = 100'000'000;  // the format's own limit (100 MB)
+
+int dtype_size(const std::string& dtype) {
+  if (dtype == "F32" || dtype == "I32") return 4;
+  if (dtype == "F16" || dtype == "BF16") return 2;
+  if (dtype == "I64" || dtype == "F64") return 8;
+  return 0;
+}
+
+}  // namespace
+
+SafetensorsFile::SafetensorsFile(const std::filesystem::path& path) : file_(path) {
+  const std::string fname = path.filename().string();
+  const auto len_bytes = file_.slice(0, kHeaderLengthBytes, "the header length");
+  const uint64_t header_len = load_le<uint64_t>(len_bytes.data());
+  if (header_len > kMaxHeaderBytes)
+    throw Error(fname + " is not a safetensors file: its header length (" + std::to_string(header_len) +
+                " bytes) is absurd");
+  const auto header = file_.slice(kHeaderLengthBytes, header_len, "the JSON header");
+  data_start_ = kHeaderLengthBytes + header_len;
+  const uint64_t data_size = file_.size() - data_start_;
+
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(reinterpret_cast<const char*>(header.data()),
+                              reinterpret_cast<const char*>(header.data()) + header.size());
+  } catch (const nlohmann::json::exception&) {
+    throw Error(fname + " has a corrupt header: it is not valid JSON");
+  }
+  if (!j.is_object()) throw Error(fname + " has a corrupt header: it is not a JSON object");
+
+  for (const auto& [name, info] : j.items()) {
+    if (name == "__metadata__") {
+      if (info.is_object())
+        for (const auto& [k, v] : info.items())
+          if (v.is_string()) metadata_[k] = v.get<std::string>();
+      continue;
+    }
+    const std::string where = fname + ": tensor '" + name + "'";
+    if (!info.is_object() || !info.contains("dtype") || !info.contains("shape") || !info.contains("data_offsets"))
+      throw Error(where + " lacks dtype, shape or data_offsets");
+    Entry e;
+    try {
+      e.dtype = info.at("dtype").get<std::string>();
+      e.shape = info.at("shape").get<Shape>();
+      const auto offsets = info.at("data_offsets").get<std::vector<uint64_t>>();
+      if (offsets.size() != 2) throw Error(where + " has data_offsets that are not a [begin, end] pair");
+      e.begin = offsets[0];
+      e.end = offsets[1];
+    } catch (const nlohmann::json::exception&) {
+      throw Error(where + " has a dtype, shape or data_offsets of the wrong type");
+    }
+    const int esize = dtype_size(e.dtype);
+    if (esize == 0) throw Error(where + " has unsupported dtype " + e.dtype);
+    // Check the element count without overflow: every dimension is at most the file size.
+    uint64_t count = 1;
+    for (int64_t d : e.shape) {
+      if (d < 0 || static_cast<uint64_t>(d) > data_size + 1) throw Error(where + " has an absurd shape " + shape_string(e.shape));
+      count *= static_cast<uint64_t>(d);
+      if (count > data_size) count = data_size + 1;  // saturate; the size check below will fail
+    }
+    if (e.begin > e.end || e.end > data_size)
+      throw Error(where + " has data_offsets [" + std::to_string(e.begin) + ", " + std::to_string(e.end) +
+                  ") outside the data section of " + std::to_string(data_size) +
+                  " bytes (is the file truncated?)");
+    if (e.end - e.begin != count * esize)
+      throw Error(where + " holds " + std::to_string(e.end - e.begin) + " bytes but its shape " +
+                  shape_string(e.shape) + " of " + e.dtype + " needs " + std::to_string(count * esize));
+    entries_.emplace(name, std::move(e));
+  }
+}
+
+std::vector<std::string> SafetensorsFile::names() const {
+  std::vector<std::string> out;
+  for (const auto& [name, e] : entries_) out.push_back(name);
+  return out;
+}
+
+const SafetensorsFile::Entry& SafetensorsFile::entry(const std::string& name) const {
+  auto it = entries_.find(name);
+  if (it == entries_.end()) throw Error(describe() + " has no tensor '" + name + "'");
+  return it->second;
+}
+
+Tensor SafetensorsFile::read(const std::string& name) const {
+  const Entry& e = entry(name);
+  const int64_t n = num_elements(e.shape);
+  const int64_t rows = e.shape.empty() ? 1 : (e.shape.size() == 1 ? 1 : e.shape[0]);
+  const int64_t cols = rows ? n / std::max<int64_t>(rows, 1) : 0;
+  Tensor t{e.shape, Matrix(rows, cols)};
+  const std::byte* src = file_.slice(data_start_ + e.begin, e.end - e.begin, "tensor '" + name + "'").data();
+  float* dst = t.data.data();
+  if (e.dtype == "F32") {
+    std::memcpy(dst, src, n * sizeof(float));
+  } else if (e.dtype == "F16") {
+    for (int64_t i = 0; i < n; ++i) dst[i] = fp16_to_fp32(load_le<uint16_t>(src + 2 * i));
+  } else if (e.dtype == "BF16") {
+    for (int64_t i = 0; i < n; ++i) dst[i] = bf16_to_fp32(load_le<uint16_t>(src + 2 * i));
+  } else {
+    throw Error(describe() + ": tensor '" + name + "' has dtype " + e.dtype + ", expected F32, F16 or BF16");
+  }
+  return t;
+}
+
+std::vector<int64_t> SafetensorsFile::read_ints(const std::string& name) const {
+  const Entry& e = entry(name);
+  const int64_t n = num_elements(e.shape);
+  const std::byte* src = file_.slice(data_start_ + e.begin, e.end - e.begin, "tensor '" + name + "'").data();
+  std::vector<int64_t> out(n);
+  if (e.dtype == "I64") {
+    for (int64_t i = 0; i < n; ++i) out[i] = load_le<int64_t>(src + 8 * i);
+  } else if (e.dtype == "I32") {
+    for (int64_t i = 0; i < n; ++i) out[i] = load_le<int32_t>(src + 4 * i);
+  } else {
+    throw Error(describe() + ": tensor '" + name + "' has dtype " + e.dtype + ", expected I64 or I32");
+  }
+  return out;
+}
+
+void SafetensorsWriter::add(const std::string& name, const Shape& shape, const float* data) {
+  Item item{name, "F32", shape, std::vector<char>(num_elements(shape) * sizeof(float))};
+  std::memcpy(item.bytes.data(), data, item.bytes.size());
+  items_.push_back(std::move(item));
+}
+
+void SafetensorsWriter::add(const std::string& name, const Shape& shape, const int64_t* data) {
+  Item item{name, "I64", shape, std::vector<char>(num_elements(shape) * sizeof(int64_t))};
+  std::memcpy(item.bytes.data(), data, item.bytes.size());
+  items_.push_back(std::move(item));
+}
+
+void SafetensorsWriter::write(const std::filesystem::path& path) const {
+  nlohmann::json header = nlohmann::json::object();
+  if (!metadata_.empty()) header["__metadata__"] = metadata_;
+  uint64_t offset = 0;
+  for (const Item& item : items_) {
+    header[item.name] = {{"dtype", item.dtype}, {"shape", item.shape}, {"data_offsets", {offset, offset + item.bytes.size()}}};
+    offset += item.bytes.size();
+  }
+  std::string text = header.dump();
+  text.append((8 - text.size() % 8) % 8, ' ');  // pad so the data section is 8-byte aligned
+  std::ofstream out(path, std::ios::binary);
+  if (!out) throw Error("cannot write " + path.string());
+  const uint64_t len = text.size();
+  out.write(reinterpret_cast<const char*>(&len), sizeof(len));
+  out.write(text.data(), static_cast<std::streamsize>(text.size()));
+  for (const Item& item : items_) out.write(item.bytes.data(), static_cast<std::streamsize>(item.bytes.size()));
+  if (!out) throw Error("failed writing " + path.string());
+}
+
+}  // namespace kvlm

@@ -1,0 +1,17 @@
+// read_checked: the one place where a tensor's shape is compared with what the config implies.
+#include "kvlm/io/tensor_file.hpp"
+
+#include "kvlm/error.hpp"
+
+namespace kvlm {
+
+Tensor read_checked(const TensorFile& file, const std::string& name, const Shape& expected) {
+  if (!file.contains(name)) throw Error(file.describe() + " has no tensor '" + name + "'");
+  const Shape actual = file.shape(name);
+  if (actual != expected)
+    throw Error(file.describe() + ": tensor '" + name + "' has shape " + shape_string(actual) + ", expected " +
+                shape_string(expected));
+  return file.read(name);
+}
+
+}  // namespace kvlm

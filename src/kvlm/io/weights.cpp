@@ -1,0 +1,101 @@
+// load_weights: fills Weights from a TensorFile by HF name, checking every shape against the config.
+// Not format-specific: safetensors, GGUF and llama2.c all arrive here under HF's names.
+#include "kvlm/error.hpp"
+#include "kvlm/io/load.hpp"
+
+namespace kvlm {
+namespace {
+
+Matrix matrix(const TensorFile& f, const std::string& name, int64_t rows, int64_t cols) {
+  return std::move(read_checked(f, name, {rows, cols}).data);
+}
+
+Vector vec(const TensorFile& f, const std::string& name, int64_t n) {
+  return read_checked(f, name, {n}).data.row(0).transpose();
+}
+
+// Llama and Qwen2 share HF's names: model.layers.N.self_attn.q_proj.weight, ...
+Weights load_llama_like(const ModelConfig& c, const TensorFile& f) {
+  const int64_t D = c.hidden_size, I = c.intermediate_size, V = c.vocab_size;
+  const int64_t q_dim = c.q_dim(), kv_dim = c.kv_dim();
+  Weights w;
+  w.embed_tokens = matrix(f, "model.embed_tokens.weight", V, D);
+  for (int l = 0; l < c.num_hidden_layers; ++l) {
+    const std::string p = "model.layers." + std::to_string(l) + ".";
+    LayerWeights lw;
+    lw.input_layernorm = vec(f, p + "input_layernorm.weight", D);
+    lw.q_proj = matrix(f, p + "self_attn.q_proj.weight", q_dim, D);
+    lw.k_proj = matrix(f, p + "self_attn.k_proj.weight", kv_dim, D);
+    lw.v_proj = matrix(f, p + "self_attn.v_proj.weight", kv_dim, D);
+    lw.o_proj = matrix(f, p + "self_attn.o_proj.weight", D, q_dim);
+    if (c.attention_bias) {
+      lw.q_bias = vec(f, p + "self_attn.q_proj.bias", q_dim);
+      lw.k_bias = vec(f, p + "self_attn.k_proj.bias", kv_dim);
+      lw.v_bias = vec(f, p + "self_attn.v_proj.bias", kv_dim);
+    }
+    lw.post_attention_layernorm = vec(f, p + "post_attention_layernorm.weight", D);
+    lw.gate_proj = matrix(f, p + "mlp.gate_proj.weight", I, D);
+    lw.up_proj = matrix(f, p + "mlp.up_proj.weight", I, D);
+    lw.down_proj = matrix(f, p + "mlp.down_proj.weight", D, I);
+    w.layers.push_back(std::move(lw));
+  }
+  w.norm = vec(f, "model.norm.weight", D);
+  // Some tied checkpoints still carry lm_head.weight; a tied model uses embed_tokens either way.
+  if (!c.tie_word_embeddings) w.lm_head = matrix(f, "lm_head.weight", V, D);
+  return w;
+}
+
+// GPT-2 stores its projections as Conv1D, (in, out): transpose them to kvlm's (out, in).
+// c_attn packs Q, K and V side by side along `out`.
+Weights load_gpt2(const ModelConfig& c, const TensorFile& f) {
+  const int64_t D = c.hidden_size, I = c.intermediate_size, V = c.vocab_size;
+  Weights w;
+  w.embed_tokens = matrix(f, "transformer.wte.weight", V, D);
+  w.embed_positions = matrix(f, "transformer.wpe.weight", c.max_position_embeddings, D);
+  for (int l = 0; l < c.num_hidden_layers; ++l) {
+    const std::string p = "transformer.h." + std::to_string(l) + ".";
+    LayerWeights lw;
+    lw.input_layernorm = vec(f, p + "ln_1.weight", D);
+    lw.input_layernorm_bias = vec(f, p + "ln_1.bias", D);
+    const Matrix c_attn = matrix(f, p + "attn.c_attn.weight", D, 3 * D);  // (in, out)
+    const Vector c_attn_bias = vec(f, p + "attn.c_attn.bias", 3 * D);
+    lw.q_proj = c_attn.middleCols(0, D).transpose();
+    lw.k_proj = c_attn.middleCols(D, D).transpose();
+    lw.v_proj = c_attn.middleCols(2 * D, D).transpose();
+    lw.q_bias = c_attn_bias.segment(0, D);
+    lw.k_bias = c_attn_bias.segment(D, D);
+    lw.v_bias = c_attn_bias.segment(2 * D, D);
+    lw.o_proj = matrix(f, p + "attn.c_proj.weight", D, D).transpose();
+    lw.o_bias = vec(f, p + "attn.c_proj.bias", D);
+    lw.post_attention_layernorm = vec(f, p + "ln_2.weight", D);
+    lw.post_attention_layernorm_bias = vec(f, p + "ln_2.bias", D);
+    lw.up_proj = matrix(f, p + "mlp.c_fc.weight", D, I).transpose();
+    lw.up_bias = vec(f, p + "mlp.c_fc.bias", I);
+    lw.down_proj = matrix(f, p + "mlp.c_proj.weight", I, D).transpose();
+    lw.down_bias = vec(f, p + "mlp.c_proj.bias", D);
+    w.layers.push_back(std::move(lw));
+  }
+  w.norm = vec(f, "transformer.ln_f.weight", D);
+  w.norm_bias = vec(f, "transformer.ln_f.bias", D);
+  return w;
+}
+
+}  // namespace
+
+Weights load_weights(const ModelConfig& config, const TensorFile& tensors) {
+  config.validate();
+  return config.architecture == Architecture::kGpt2 ? load_gpt2(config, tensors) : load_llama_like(config, tensors);
+}
+
+int64_t parameter_count(const Model& model) {
+  const Weights& w = model.weights;
+  int64_t n = w.embed_tokens.size() + w.embed_positions.size() + w.norm.size() + w.norm_bias.size() + w.lm_head.size();
+  for (const LayerWeights& l : w.layers)
+    n += l.input_layernorm.size() + l.input_layernorm_bias.size() + l.q_proj.size() + l.k_proj.size() +
+         l.v_proj.size() + l.o_proj.size() + l.q_bias.size() + l.k_bias.size() + l.v_bias.size() +
+         l.o_bias.size() + l.post_attention_layernorm.size() + l.post_attention_layernorm_bias.size() +
+         l.gate_proj.size() + l.up_proj.size() + l.down_proj.size() + l.up_bias.size() + l.down_bias.size();
+  return n;
+}
+
+}  // namespace kvlm

@@ -1,0 +1,30 @@
+// Attention (chapter 03): project to q, k, v; rotate q and k (RoPE); look at every earlier position
+// through the causal mask; mix the values; project back. GQA: several query heads share a KV head.
+// Not fused, not flash: scores are a full [T, S] matrix per head, readable rather than fast.
+#pragma once
+
+#include <vector>
+
+#include "kvlm/cache/kv_cache.hpp"
+#include "kvlm/model/config.hpp"
+#include "kvlm/model/rope.hpp"
+#include "kvlm/model/weights.hpp"
+
+namespace kvlm {
+
+// softmax(q k^T / sqrt(head_dim) + causal mask) v, head by head.
+//   q [T, H*hd] for positions start_pos .. start_pos+T-1;  k, v [S, KV*hd] for positions 0 .. S-1.
+//   Query t sees keys 0 .. start_pos + t (the causal mask); query head h reads KV head h / (H / KV).
+//   probs, if given, receives each head's attention weights [T, S] (masked entries are 0).
+// Returns [T, H*hd].
+Matrix scaled_dot_product_attention(const MatrixRef& q, const MatrixRef& k, const MatrixRef& v, int num_heads,
+                                    int num_kv_heads, int head_dim, int start_pos,
+                                    std::vector<Matrix>* probs = nullptr);
+
+// The whole attention block of one layer, on normalized input x [T, D] -> [T, D].
+// With a cache, this chunk's k and v are appended to it and attention reads every cached position;
+// without one (naive generation), attention reads only this chunk, which must then start at 0.
+Matrix attention(const ModelConfig& config, const LayerWeights& w, const MatrixRef& x, const RopeAngles& angles,
+                 int layer, int start_pos, KVCache* cache, std::vector<Matrix>* probs = nullptr);
+
+}  // namespace kvlm

@@ -1,0 +1,29 @@
+// forward (chapter 04): ids -> embeddings -> L x (attention + MLP, each with a residual) -> norm -> logits.
+// Not a generation loop (generate/ calls this); not batched: one sequence at a time.
+#pragma once
+
+#include <span>
+#include <vector>
+
+#include "kvlm/cache/kv_cache.hpp"
+#include "kvlm/model/weights.hpp"
+
+namespace kvlm {
+
+// What forward can report besides the logits, for tests, `kvlm compare` and the notebooks.
+struct ForwardTrace {
+  bool keep_attention = false;                 // set before calling forward
+  std::vector<Matrix> hidden_states;           // L + 1 of [T, D], as HF's output_hidden_states:
+                                               //   [0] embeddings, [l] after layer l-1, [L] after the final norm
+  std::vector<std::vector<Matrix>> attention;  // [layer][head] of [T, S], when keep_attention
+};
+
+// Runs the model on ids, which sit at positions start_pos .. start_pos + T - 1.
+//   cache == nullptr: recompute from scratch (start_pos must be 0): chapter 05, naive.
+//   cache != nullptr: append this chunk's keys and values and attend to everything cached
+//                     (start_pos must equal cache->length()): chapter 06, prefill or decode.
+// Returns logits [T, V]. Throws kvlm::Error for an id outside the vocabulary or a position past the context.
+Matrix forward(const Model& model, std::span<const int> ids, int start_pos, KVCache* cache,
+               ForwardTrace* trace = nullptr);
+
+}  // namespace kvlm

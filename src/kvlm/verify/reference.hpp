@@ -1,0 +1,54 @@
+// Checking kvlm against a reference file made by HF transformers (scripts/reference/make_reference.py).
+// Not a test framework: it measures differences and says where they start; callers decide pass/fail.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kvlm/model/weights.hpp"
+
+namespace kvlm {
+
+// Tolerances, with their reasons (DESIGN.md, "Numerics and tolerances"):
+struct Tolerance {
+  float logits = 1e-4f;        // fp32 vs HF's float64 run: fp32 rounding over a few layers stays below this
+  float hidden = 1e-4f;        // absolute, plus `hidden_relative` x |reference|: the residual stream grows
+  float hidden_relative = 1e-4f;
+  float greedy_margin = 1e-3f; // a greedy step whose reference top-1/top-2 gap is below this may flip in fp32
+};
+
+// One prompt of a reference file, as stored (see ../shared/models/README.md).
+struct ReferencePrompt {
+  std::string name;                   // "p0"
+  std::vector<int> input_ids;         // [T]
+  Matrix logits;                      // [T, V], or empty when only the top-k is stored
+  Matrix topk_values;                 // [T, K] (compact references for large vocabularies)
+  std::vector<std::vector<int>> topk_ids;  // [T][K]
+  std::vector<Matrix> hidden;         // L + 1 of [T, D] (may be empty)
+  std::vector<int> greedy;            // greedy continuation
+  std::vector<float> greedy_margin;   // top-1 minus top-2 at each greedy step (may be empty)
+};
+
+std::vector<ReferencePrompt> read_reference(const std::filesystem::path& path);
+
+// What `kvlm compare` reports for one prompt.
+struct PromptComparison {
+  std::string name;
+  int num_tokens = 0;
+  float max_logit_diff = 0;        // over every position (and the stored top-k ids, for compact files)
+  bool logits_ok = true;
+  std::optional<int> first_bad_layer;     // first hidden state beyond tolerance: 0 = embeddings, L = final norm
+  std::optional<int> first_bad_position;  // the first position within that layer
+  float max_hidden_diff = 0;
+  int greedy_checked = 0;
+  int greedy_agree = 0;                   // length of the common prefix with the reference path
+  std::optional<int> greedy_first_diff;   // step of the first differing token
+  bool greedy_diff_is_near_tie = false;   // the reference margin at that step was below tolerance
+  bool ok() const { return logits_ok && !first_bad_layer && (!greedy_first_diff || greedy_diff_is_near_tie); }
+};
+
+PromptComparison compare_prompt(const Model& model, const ReferencePrompt& ref, const Tolerance& tol = {});
+
+}  // namespace kvlm
