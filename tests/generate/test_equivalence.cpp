@@ -1,0 +1,101 @@
+// The central tests of the project: the KV cache changes the cost, never the result.
+// cached == naive at every prefill/decode split; chunked prefill == one pass; threads change nothing.
+#include <gtest/gtest.h>
+#include <omp.h>
+
+#include "fixtures.hpp"
+#include "kvlm/generate/generate.hpp"
+#include "kvlm/io/load.hpp"
+#include "kvlm/io/safetensors.hpp"
+#include "kvlm/model/transformer.hpp"
+#include "kvlm/verify/reference.hpp"
+
+namespace kvlm {
+namespace {
+
+using test::Fixture;
+
+constexpr int kNewTokens = 12;
+
+// Greedy generation that prefills only the first `split` ids, then feeds the rest of the prompt one
+// token at a time through the cache (decode steps), then generates.
+std::vector<int> greedy_with_split(const Model& model, const std::vector<int>& prompt, int split, int n) {
+  KVCache cache(model.config, static_cast<int>(prompt.size()) + n);
+  Matrix logits = forward(model, std::span(prompt).first(split), 0, &cache);
+  for (size_t t = split; t < prompt.size(); ++t) logits = forward(model, std::span(prompt).subspan(t, 1), t, &cache);
+  std::vector<int> out;
+  for (int i = 0; i < n; ++i) {
+    const Eigen::RowVectorXf last = logits.row(logits.rows() - 1);
+    out.push_back(argmax({last.data(), static_cast<size_t>(last.size())}));
+    logits = forward(model, std::span(out).last(1), cache.length(), &cache);
+  }
+  return out;
+}
+
+class Equivalence : public ::testing::TestWithParam<Fixture> {
+ protected:
+  void SetUp() override {
+    model_ = load_model(GetParam().model);
+    const ReferencePrompt longest = read_reference(GetParam().reference).back();
+    prompt_ = longest.input_ids;
+    reference_ = longest.logits;
+    reference_fp32_ = SafetensorsFile(GetParam().reference).read(longest.name + ".logits_fp32").data;
+  }
+  Model model_;
+  std::vector<int> prompt_;
+  Matrix reference_, reference_fp32_;  // HF's float64 and float32 logits for prompt_
+};
+
+TEST_P(Equivalence, CachedEqualsNaiveAtEverySplit) {
+  GenerationConfig config;
+  config.max_new_tokens = kNewTokens;
+  const std::vector<int> naive = generate_naive(model_, prompt_, config).tokens;
+  ASSERT_EQ(generate_cached(model_, prompt_, config).tokens, naive);
+  for (int split = 1; split <= static_cast<int>(prompt_.size()); ++split)
+    EXPECT_EQ(greedy_with_split(model_, prompt_, split, kNewTokens), naive) << "prefill of " << split << " tokens";
+}
+
+// Chunk sizes change the shapes of the matrix products (matrix-vector for one token, matrix-matrix
+// for more), so fp32 sums are taken in a different order. How far that moves the logits depends on
+// the model: we allow twice the gap HF itself measured between its fp32 and float64 runs of this
+// prompt (e.g. 6e-5 for stories260K, whose logits reach 15), and at least 1e-5. Both results must
+// also stay within the reference tests' 1e-4 of HF's float64 logits.
+TEST_P(Equivalence, ChunkedPrefillEqualsTokenByToken) {
+  const int T = static_cast<int>(prompt_.size());
+  const float tolerance = std::max(1e-5f, 2.0f * (reference_fp32_ - reference_).cwiseAbs().maxCoeff());
+  const Matrix whole = forward(model_, prompt_, 0, nullptr);
+  EXPECT_LE((whole - reference_).cwiseAbs().maxCoeff(), 1e-4f);
+  for (int chunk : {1, 2, 3, 5, 8}) {
+    KVCache cache(model_.config, T);
+    Matrix logits(T, whole.cols());
+    for (int start = 0; start < T; start += chunk) {
+      const int len = std::min(chunk, T - start);
+      logits.middleRows(start, len) = forward(model_, std::span(prompt_).subspan(start, len), start, &cache);
+    }
+    EXPECT_LE((logits - whole).cwiseAbs().maxCoeff(), tolerance) << "chunks of " << chunk;
+    EXPECT_LE((logits - reference_).cwiseAbs().maxCoeff(), 1e-4f) << "chunks of " << chunk;
+  }
+}
+
+// Threads split rows of the products between them; each output is still one dot product computed
+// the same way, so one thread and four give the same logits, bit for bit.
+TEST_P(Equivalence, ThreadCountDoesNotChangeGreedyOutput) {
+  GenerationConfig config;
+  config.max_new_tokens = kNewTokens;
+  const int saved = omp_get_max_threads();
+  omp_set_num_threads(1);
+  const auto one = generate_cached(model_, prompt_, config).tokens;
+  const Matrix logits_one = forward(model_, prompt_, 0, nullptr);
+  omp_set_num_threads(4);  // more threads than cores is fine: it is about the split of work
+  const auto four = generate_cached(model_, prompt_, config).tokens;
+  const Matrix logits_four = forward(model_, prompt_, 0, nullptr);
+  omp_set_num_threads(saved);
+  EXPECT_EQ(one, four);
+  EXPECT_EQ(logits_one, logits_four);
+}
+
+INSTANTIATE_TEST_SUITE_P(Fixtures, Equivalence, ::testing::ValuesIn(test::all_fixtures()),
+                         [](const auto& info) { return info.param.name; });
+
+}  // namespace
+}  // namespace kvlm

@@ -1,0 +1,159 @@
+// Bad model files: each one is refused with one clear sentence naming the file, tensor or field,
+// never a crash. The files are made here from a good fixture, one defect each.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "kvlm/error.hpp"
+#include "kvlm/io/load.hpp"
+#include "kvlm/io/safetensors.hpp"
+#include "paths.hpp"
+
+namespace kvlm {
+namespace {
+
+namespace fs = std::filesystem;
+
+class BadFiles : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    good_ = test::data_dir() / "models" / "llama-mha";
+    dir_ = fs::temp_directory_path() / ("kvlm_bad_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    fs::copy_file(good_ / "config.json", dir_ / "config.json");
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::string bytes_of(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), {}};
+  }
+  void write(const fs::path& p, const std::string& bytes) { std::ofstream(p, std::ios::binary) << bytes; }
+
+  // Loading dir_ must throw kvlm::Error whose message contains `expected`.
+  void expect_error(const std::string& expected, const fs::path& path = {}) {
+    try {
+      load_model(path.empty() ? dir_ : path);
+      FAIL() << "loaded a bad file; expected an error containing: " << expected;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(expected), std::string::npos) << "message: " << e.what();
+    }
+  }
+
+  // A copy of the good weights with one tensor replaced (or dropped, when `replacement` is empty).
+  void write_weights_with(const std::string& name, const Shape& shape, const std::vector<float>& replacement) {
+    const SafetensorsFile good(good_ / "model.safetensors");
+    SafetensorsWriter w;
+    std::vector<Tensor> keep;
+    for (const std::string& n : good.names()) {
+      if (n == name) {
+        if (!replacement.empty()) w.add(n, shape, replacement.data());
+        continue;
+      }
+      keep.push_back(good.read(n));
+      w.add(n, keep.back().shape, keep.back().data.data());
+    }
+    w.write(dir_ / "model.safetensors");
+  }
+
+  fs::path good_, dir_;
+};
+
+TEST_F(BadFiles, TruncatedSafetensors) {
+  const std::string bytes = bytes_of(good_ / "model.safetensors");
+  write(dir_ / "model.safetensors", bytes.substr(0, bytes.size() / 2));
+  expect_error("outside the data section");
+  write(dir_ / "model.safetensors", bytes.substr(0, 5));
+  expect_error("is truncated or corrupt: the header length");
+  write(dir_ / "model.safetensors", "");
+  expect_error("is truncated or corrupt");
+}
+
+TEST_F(BadFiles, HeaderOutOfBounds) {
+  std::string bytes = bytes_of(good_ / "model.safetensors");
+  const uint64_t huge = 50'000'000;  // plausible length, but past the end of the file
+  std::memcpy(bytes.data(), &huge, sizeof(huge));
+  write(dir_ / "model.safetensors", bytes);
+  expect_error("the JSON header needs bytes");
+  const uint64_t absurd = ~uint64_t{0};
+  std::memcpy(bytes.data(), &absurd, sizeof(absurd));
+  write(dir_ / "model.safetensors", bytes);
+  expect_error("header length");
+}
+
+TEST_F(BadFiles, CorruptHeaderJson) {
+  std::string bytes = bytes_of(good_ / "model.safetensors");
+  bytes[8] = '#';
+  write(dir_ / "model.safetensors", bytes);
+  expect_error("not valid JSON");
+}
+
+TEST_F(BadFiles, WrongDtype) {
+  const SafetensorsFile good(good_ / "model.safetensors");
+  SafetensorsWriter w;
+  std::vector<Tensor> keep;
+  for (const std::string& n : good.names()) {
+    keep.push_back(good.read(n));
+    if (n == "model.norm.weight") {
+      std::vector<int64_t> ints(keep.back().data.size(), 1);
+      w.add(n, keep.back().shape, ints.data());
+    } else {
+      w.add(n, keep.back().shape, keep.back().data.data());
+    }
+  }
+  w.write(dir_ / "model.safetensors");
+  expect_error("tensor 'model.norm.weight' has dtype I64, expected F32, F16 or BF16");
+}
+
+TEST_F(BadFiles, MissingTensor) {
+  write_weights_with("model.layers.1.mlp.up_proj.weight", {}, {});
+  expect_error("has no tensor 'model.layers.1.mlp.up_proj.weight'");
+}
+
+TEST_F(BadFiles, ShapeMismatch) {
+  write_weights_with("model.layers.0.self_attn.k_proj.weight", {8, 48}, std::vector<float>(8 * 48, 0.5f));
+  expect_error("tensor 'model.layers.0.self_attn.k_proj.weight' has shape [8, 48], expected [48, 48]");
+}
+
+TEST_F(BadFiles, ConfigProblems) {
+  fs::copy_file(good_ / "model.safetensors", dir_ / "model.safetensors");
+  nlohmann::json config = nlohmann::json::parse(bytes_of(good_ / "config.json"));
+  auto with = [&](const std::string& key, const nlohmann::json& value) {
+    nlohmann::json c = config;
+    if (value.is_null()) c.erase(key);
+    else c[key] = value;
+    write(dir_ / "config.json", c.dump());
+  };
+  with("hidden_size", nullptr);
+  expect_error("config.json has no \"hidden_size\"");
+  with("model_type", "mamba");
+  expect_error("model_type \"mamba\" is not supported");
+  with("num_key_value_heads", 3);
+  expect_error("is not a multiple of num_key_value_heads");
+  with("vocab_size", "many");
+  expect_error("field \"vocab_size\" is not a number");
+  write(dir_ / "config.json", "{ not json");
+  expect_error("is not valid JSON");
+}
+
+TEST_F(BadFiles, Llama2cTruncatedOrNotACheckpoint) {
+  const std::string bytes = bytes_of(good_ / "llama2c.bin");
+  write(dir_ / "model.bin", bytes.substr(0, bytes.size() - 100));
+  expect_error("is truncated: its header implies", dir_ / "model.bin");
+  write(dir_ / "model.bin", bytes.substr(0, 10));
+  expect_error("is truncated or corrupt: the llama2.c header", dir_ / "model.bin");
+  write(dir_ / "model.bin", std::string(28, '\xff'));  // every header field -1
+  expect_error("is not a llama2.c checkpoint", dir_ / "model.bin");
+}
+
+TEST_F(BadFiles, MissingFilesAndUnknownFormats) {
+  expect_error("has neither model.safetensors nor model.safetensors.index.json");
+  expect_error("does not exist", dir_ / "nope");
+  write(dir_ / "weights.pt", "x");
+  expect_error("cannot tell the format", dir_ / "weights.pt");
+}
+
+}  // namespace
+}  // namespace kvlm
