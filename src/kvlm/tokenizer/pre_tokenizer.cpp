@@ -42,7 +42,7 @@ std::vector<std::string> PreTokenizer::split(std::string_view text) const {
     for (std::string& piece : pieces) {
       if (piece.empty()) continue;  // HF never hands an empty piece on (nor prefixes it)
       if (step.kind == PreTokenizerStep::Kind::kByteLevel) {
-        if (step.add_prefix_space && piece.rfind(' ', 0) != 0) piece.insert(0, " ");
+        if (step.add_prefix_space && piece.front() != ' ') piece = " " + piece;
         std::vector<std::string> parts;
         if (regexes_[s]) split_isolated(*regexes_[s], piece, parts);
         else parts.push_back(std::move(piece));
