@@ -2,7 +2,6 @@
 // Not offsets or streaming: decode the whole id list at once.
 #include "kvlm/tokenizer/decoder.hpp"
 
-#include <cstdlib>
 
 #include "kvlm/tokenizer/byte_level.hpp"
 #include "kvlm/tokenizer/utf8.hpp"
@@ -46,9 +45,14 @@ std::vector<std::string> replace(const std::vector<std::string>& tokens, const D
 // "<0xNN>" as a byte value, or -1.
 int byte_token_value(const std::string& token) {
   if (token.size() != 6 || token.compare(0, 3, "<0x") != 0 || token[5] != '>') return -1;
-  char* end = nullptr;
-  const long v = std::strtol(token.substr(3, 2).c_str(), &end, 16);
-  return *end == '\0' ? static_cast<int>(v) : -1;
+  auto hex = [](char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+  };
+  const int high = hex(token[3]), low = hex(token[4]);
+  return high < 0 || low < 0 ? -1 : high * 16 + low;
 }
 
 // A run of byte tokens becomes the text they spell, or one U+FFFD per byte if it is not UTF-8.
