@@ -1,13 +1,86 @@
-// kvlm tokenize: placeholder until the tokenizer lands (issue 3).
+// kvlm tokenize: text -> ids -> tokens -> text with any tokenizer kvlm reads, to see how text is cut.
+// Not an encoder for files or batches: one text (or one id list) per call.
+#include <charconv>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
 #include "cli/commands.hpp"
 #include "kvlm/error.hpp"
+#include "kvlm/tokenizer/tokenizer.hpp"
 
 namespace kvlm::cli {
 
+namespace {
+
+struct TokenizeOptions {
+  std::string tokenizer;
+  std::string text;
+  std::string ids;
+  bool add_special = false;
+  bool json = false;
+};
+
+// "1,2,3" -> {1, 2, 3}; throws kvlm::Error naming the entry that is not an integer.
+std::vector<int> parse_ids(const std::string& list) {
+  std::vector<int> ids;
+  std::size_t start = 0;
+  while (start <= list.size()) {
+    std::size_t end = list.find(',', start);
+    if (end == std::string::npos) end = list.size();
+    std::string item = list.substr(start, end - start);
+    while (!item.empty() && item.front() == ' ') item.erase(0, 1);
+    while (!item.empty() && item.back() == ' ') item.pop_back();
+    int value = 0;
+    const auto [ptr, ec] = std::from_chars(item.data(), item.data() + item.size(), value);
+    if (item.empty() || ec != std::errc() || ptr != item.data() + item.size())
+      throw Error("--ids: \"" + item + "\" is not an integer (expected a list like 1,2,3)");
+    ids.push_back(value);
+    start = end + 1;
+  }
+  return ids;
+}
+
+void run(const TokenizeOptions& o) {
+  const std::unique_ptr<Tokenizer> tokenizer = load_tokenizer(o.tokenizer);
+  const std::vector<int> ids = o.ids.empty() ? tokenizer->encode(o.text, o.add_special) : parse_ids(o.ids);
+  std::vector<std::string> tokens;
+  for (int id : ids) tokens.push_back(tokenizer->token(id));
+  const std::string text = tokenizer->decode(ids);
+
+  using json = nlohmann::ordered_json;  // keys in the documented order: ids, tokens, text
+  const auto dump = [](const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); };
+  if (o.json) {
+    std::printf("%s\n", dump(json{{"ids", ids}, {"tokens", tokens}, {"text", text}}).c_str());
+    return;
+  }
+  std::printf("ids:    %s\n", dump(json(ids)).c_str());
+  std::printf("tokens: %s\n", dump(json(tokens)).c_str());  // quoted, so spaces and "\n" show
+  std::printf("text:   %s\n", dump(json(text)).c_str());
+  std::printf("count:  %zu tokens\n", ids.size());
+}
+
+}  // namespace
+
 void add_tokenize(CLI::App& app) {
+  auto options = std::make_shared<TokenizeOptions>();
   auto* cmd = app.add_subcommand("tokenize", "Text -> ids -> text with a model's tokenizer");
-  cmd->allow_extras();
-  cmd->callback([] { throw kvlm::Error("the tokenizer is not built yet (issue 3)"); });
+  cmd->add_option("-t,--tokenizer", options->tokenizer,
+                  "tokenizer.json, tokenizer.model, llama2.c tokenizer.bin, or a folder holding one")
+      ->required();
+  auto* text = cmd->add_option("--text", options->text, "text to encode");
+  auto* ids = cmd->add_option("--ids", options->ids, "ids to decode, e.g. 1,2,3");
+  text->excludes(ids);
+  cmd->add_flag("--add-special", options->add_special, "add special tokens (BOS...) as HF's add_special_tokens");
+  cmd->add_flag("--json", options->json, R"(print {"ids":[...],"tokens":[...],"text":"..."})");
+  cmd->callback([options, text, ids] {
+    if (text->count() == 0 && ids->count() == 0) throw CLI::RequiredError("--text or --ids");
+    run(*options);
+  });
+  add_train_tokenizer(app);
 }
 
 }  // namespace kvlm::cli

@@ -1,0 +1,25 @@
+// load_tokenizer: picks the reader by file name (tokenizer.json, tokenizer.model, tokenizer.bin).
+// Not a format sniffer beyond that: a file is read as what its name says, and fails clearly if not.
+#include "kvlm/error.hpp"
+#include "kvlm/tokenizer/hf_tokenizer.hpp"
+#include "kvlm/tokenizer/sentencepiece.hpp"
+#include "kvlm/tokenizer/tokenizer.hpp"
+
+namespace kvlm {
+
+std::unique_ptr<Tokenizer> load_tokenizer(const std::filesystem::path& path) {
+  namespace fs = std::filesystem;
+  if (fs::is_directory(path)) {
+    for (const char* name : {"tokenizer.json", "tokenizer.model", "tokenizer.bin"})
+      if (fs::exists(path / name)) return load_tokenizer(path / name);
+    throw Error("no tokenizer.json, tokenizer.model or tokenizer.bin in " + path.string());
+  }
+  if (!fs::exists(path)) throw Error("tokenizer file " + path.string() + " does not exist");
+  const std::string ext = path.extension().string();
+  if (ext == ".json") return std::make_unique<HfTokenizer>(read_tokenizer_json(path));
+  if (ext == ".model") return std::make_unique<SentencePieceTokenizer>(read_sentencepiece_model(path));
+  if (ext == ".bin") return std::make_unique<SentencePieceTokenizer>(read_llama2c_tokenizer_bin(path));
+  throw Error("cannot tell the tokenizer format of " + path.string() + " (expected .json, .model or .bin)");
+}
+
+}  // namespace kvlm

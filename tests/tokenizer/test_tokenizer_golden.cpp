@@ -1,0 +1,56 @@
+// Our tokenizers against the reference goldens in ../shared/tokenizers: identical ids, identical
+// decoded text, for every case. Not our own fixtures (test_tokenizer_fixtures.cpp).
+#include <gtest/gtest.h>
+
+#include "golden_cases.hpp"
+#include "kvlm/tokenizer/tokenizer.hpp"
+#include "paths.hpp"
+
+namespace {
+
+using kvlm::test::read_golden;
+using kvlm::test::to_string;
+
+std::filesystem::path tokenizers_dir() { return kvlm::test::shared_dir() / "tokenizers"; }
+
+struct GoldenParam {
+  const char* name;       // for the test name
+  const char* tokenizer;  // file under ../shared/tokenizers
+  const char* golden;     // golden file beside it
+  bool has_special;       // the golden carries ids_with_special and decoded
+};
+
+class Golden : public ::testing::TestWithParam<GoldenParam> {};
+
+TEST_P(Golden, EveryCaseMatchesTheReference) {
+  KVLM_REQUIRE_SHARED();
+  const GoldenParam& p = GetParam();
+  const auto tokenizer = kvlm::load_tokenizer(tokenizers_dir() / p.tokenizer);
+  const auto cases = read_golden(tokenizers_dir() / p.golden);
+  ASSERT_FALSE(cases.empty());
+  for (const auto& c : cases) {
+    EXPECT_EQ(to_string(tokenizer->encode(c.text, false)), to_string(c.ids)) << "text: \"" << c.text << "\"";
+    if (c.ids_with_special) {
+      EXPECT_EQ(to_string(tokenizer->encode(c.text, true)), to_string(*c.ids_with_special)) << "text: \"" << c.text << "\"";
+    }
+    if (c.decoded) {
+      EXPECT_EQ(tokenizer->decode(c.ids), *c.decoded) << "ids of: \"" << c.text << "\"";
+    }
+    // Round trip wherever the reference itself round-trips (for these goldens: every case).
+    if (!c.decoded || *c.decoded == c.text) {
+      EXPECT_EQ(tokenizer->decode(tokenizer->encode(c.text, false)), c.text) << "round trip of: \"" << c.text << "\"";
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Shared, Golden,
+    ::testing::Values(GoldenParam{"gpt2", "gpt2/tokenizer.json", "gpt2/golden.json", true},
+                      GoldenParam{"llama3", "llama3/tokenizer.json", "llama3/golden.json", true},
+                      GoldenParam{"qwen3", "qwen3/tokenizer.json", "qwen3/golden.json", true},
+                      GoldenParam{"llama2_json", "llama2/tokenizer.json", "llama2/golden.json", true},
+                      GoldenParam{"llama2_model", "llama2/tokenizer.model", "llama2/golden_sentencepiece.json", false},
+                      GoldenParam{"llama2_bin", "llama2/tokenizer.bin", "llama2/golden_sentencepiece.json", false}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+}  // namespace
