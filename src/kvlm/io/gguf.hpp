@@ -116,6 +116,7 @@ class GgufTensorFile : public TensorFile {
   Tensor read(const std::string& name) const override;
   std::string describe() const override;
   const GgufFile& gguf() const { return *file_; }
+  const TensorInfo& info(const std::string& name) const { return *entry(name).info; }  // as stored
 
  private:
   struct Entry {
