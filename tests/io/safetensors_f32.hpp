@@ -31,7 +31,7 @@ inline std::map<std::string, Tensor> read_safetensors_f32(const std::filesystem:
     if (info["dtype"] != "F32") throw std::runtime_error(name + " is not F32");
     Tensor t;
     for (int64_t d : info["shape"]) t.shape.push_back(d);
-    const int64_t rows = t.shape.empty() ? 1 : t.shape[0];
+    const int64_t rows = t.shape.size() < 2 ? 1 : t.shape[0];  // a 1-D tensor is one row (tensor.hpp)
     const int64_t cols = num_elements(t.shape) / rows;
     t.data.resize(rows, cols);
     const size_t begin = info["data_offsets"][0];

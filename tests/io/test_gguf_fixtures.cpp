@@ -76,6 +76,7 @@ TEST_P(GgufFixture, TensorsEqualHfSafetensors) {
     EXPECT_EQ(file.shape(name), want.shape);
     Tensor got = file.read(name);
     ASSERT_EQ(got.shape, want.shape);
+    ASSERT_EQ(got.data.rows(), got.shape.size() == 1 ? 1 : got.shape[0]);  // 1-D: one row of n
     ASSERT_EQ(got.data.rows(), want.data.rows());
     ASSERT_EQ(got.data.cols(), want.data.cols());
     const bool is_q = name.ends_with("q_proj.weight"), is_k = name.ends_with("k_proj.weight");

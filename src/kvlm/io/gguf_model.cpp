@@ -171,7 +171,8 @@ Shape GgufTensorFile::shape(const std::string& name) const { return entry(name).
 Tensor GgufTensorFile::read(const std::string& name) const {
   const Entry& e = entry(name);
   const std::vector<float> values = file_->read_fp32(*e.info);
-  const Eigen::Index rows = e.shape.empty() ? 1 : e.shape[0];
+  // kvlm::Tensor convention: shape[0] rows of (product of the rest); a 1-D tensor is one row.
+  const Eigen::Index rows = e.shape.size() < 2 ? 1 : e.shape[0];
   const Eigen::Index cols = static_cast<Eigen::Index>(values.size()) / rows;
   Tensor t{e.shape, Matrix(rows, cols)};
   if (e.transpose)  // the file holds [cols rows of `rows` values]: read it so, then transpose
