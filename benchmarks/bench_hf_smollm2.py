@@ -3,7 +3,9 @@
 
 Not a kvlm benchmark: it is the PyTorch baseline that kvlm's numbers are put next to, measured the
 same way (batch 1, fp32, CPU, eager attention, a fixed prompt, greedy decode with HF's KV cache).
-Prints one JSON object on stdout. Usage:
+Prints one JSON object on stdout, with the machine's load average: PyTorch's threads spin-wait at
+every op, so on a busy machine 2 threads can be many times slower than 1 (seen here: decode 1.4
+tok/s with 2 threads vs 10.7 with 1 at load 7 on 2 cores). Compare runs at equal threads and load. Usage:
 
   benchmarks/bench_hf_smollm2.py [--model models/SmolLM2-135M-Instruct.Q4_1.gguf] [--threads 2]
                                  [--prompt-tokens 128] [--new-tokens 64] [--repeats 3]
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import time
 from pathlib import Path
@@ -63,7 +66,8 @@ def main() -> None:
         "model": args.model.name,
         "framework": f"transformers {transformers.__version__}, torch {torch.__version__}",
         "dtype": "float32", "attention": "eager", "device": "cpu", "threads": args.threads,
-        "cpu": platform.processor() or platform.machine(),
+        "cpu": platform.processor() or platform.machine(), "cpu_count": os.cpu_count(),
+        "load_average_1min": round(os.getloadavg()[0], 2),
         "prompt_tokens": args.prompt_tokens, "new_tokens": args.new_tokens, "repeats": args.repeats,
         "prefill_ms": round(prefill_s * 1e3, 2),
         "prefill_tok_per_s": round(args.prompt_tokens / prefill_s, 2),
