@@ -11,6 +11,7 @@
 
 #include "kvlm/error.hpp"
 #include "kvlm/io/gguf.hpp"
+#include "kvlm/io/load.hpp"
 #include "paths.hpp"
 
 namespace kvlm::gguf {
@@ -64,13 +65,18 @@ std::string read_all(const std::filesystem::path& path) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-// Opens `bytes` as a GGUF and returns the kvlm::Error message ("" if it opened).
+// Opens `bytes` as a GGUF and reads every tensor; returns the kvlm::Error message ("" if it
+// opened). It then also tries open_gguf, whose errors (e.g. no architecture) are not the point here.
 std::string open_error(const std::string& bytes) {
   const auto path = write(bytes);
   std::string message;
   try {
     GgufFile file(path);
     for (const TensorInfo& t : file.tensors()) file.read_fp32(t);
+    try {
+      open_gguf(path);  // the HF view and config must cope with whatever parsed (an Error is fine)
+    } catch (const Error&) {
+    }
   } catch (const Error& e) {
     message = e.what();
   }
@@ -184,6 +190,28 @@ TEST(GgufCorrupt, Misaligned) {
 TEST(GgufCorrupt, DuplicateTensorName) {
   EXPECT_REFUSED(Builder().header(2, 0).tensor("w", {32}, 0, 0).tensor("w", {32}, 0, 128).pad().zeros(256).data(),
                  "appears twice");
+}
+
+TEST(GgufModel, RefusesUnsupportedArchitectureAndRopeScaling) {
+  const auto open_model_error = [](const std::string& bytes) {
+    const auto path = write(bytes);
+    std::string message;
+    try {
+      open_gguf(path);
+    } catch (const Error& e) {
+      message = e.what();
+    }
+    std::filesystem::remove(path);
+    return message;
+  };
+  const auto arch = [](const std::string& name) { return Builder().str("general.architecture").u32(8).str(name); };
+  const std::string mamba = Builder().header(0, 1).data() + arch("mamba").data();
+  EXPECT_NE(open_model_error(mamba).find("'mamba' model"), std::string::npos) << open_model_error(mamba);
+  const std::string llama31 = Builder().header(1, 1).data() + arch("llama").data() +
+                              Builder().tensor("rope_freqs.weight", {32}, 0, 0).pad(1).data();
+  std::string padded = llama31;
+  padded.resize((padded.size() + 31) / 32 * 32 + 128, '\0');
+  EXPECT_NE(open_model_error(padded).find("rope_freqs"), std::string::npos) << open_model_error(padded);
 }
 
 TEST(GgufCorrupt, SeededByteFlipsNeverCrash) {

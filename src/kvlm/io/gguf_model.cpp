@@ -1,7 +1,8 @@
 // open_gguf: a GGUF file -> ModelConfig (from {arch}.* keys) + tensors under HF names and layouts.
 // Not a converter: no weights are permuted; each layout difference is named and handled here once.
-#include <cstdio>
+#include <charconv>
 #include <limits>
+#include <string_view>
 
 #include "kvlm/error.hpp"
 #include "kvlm/io/gguf.hpp"
@@ -43,9 +44,14 @@ HfName hf_name(Architecture arch, const std::string& gguf_name) {
   if (gguf_name.starts_with("output_norm."))
     return {(gpt2 ? "transformer.ln_f." : "model.norm.") + gguf_name.substr(12)};
   // Per-block tensors: blk.N.<part>.<weight|bias>.
-  int layer = -1, consumed = 0;
-  if (std::sscanf(gguf_name.c_str(), "blk.%d.%n", &layer, &consumed) != 1 || consumed == 0) return {};
-  const std::string rest = gguf_name.substr(static_cast<size_t>(consumed));
+  constexpr std::string_view kBlock = "blk.";
+  if (!gguf_name.starts_with(kBlock)) return {};
+  int layer = -1;
+  const char* first = gguf_name.data() + kBlock.size();
+  const char* last = gguf_name.data() + gguf_name.size();
+  const auto [end, ec] = std::from_chars(first, last, layer);
+  if (ec != std::errc() || end == last || *end != '.') return {};
+  const std::string rest(end + 1, last);
   const size_t dot = rest.rfind('.');
   if (dot == std::string::npos) return {};
   const std::string part = rest.substr(0, dot), suffix = rest.substr(dot);  // "attn_q", ".weight"
@@ -80,6 +86,13 @@ ModelConfig config_from_gguf(const GgufFile& file) {
   ModelConfig c;
   c.architecture = architecture_from_name(file);
   const std::string a = file.architecture() + ".";  // the key prefix: "llama.", "qwen2.", "gpt2."
+  // kvlm implements plain RoPE: refuse rescaled RoPE rather than compute wrong numbers silently.
+  if (file.find_tensor("rope_freqs.weight"))
+    throw Error(file.path().filename().string() + " uses per-dimension RoPE frequency factors "
+                "(rope_freqs.weight, Llama 3.1 style), which kvlm does not implement.");
+  if (const Value* v = file.find(a + "rope.scaling.type"); v && v->as_string() != "none")
+    throw Error(file.path().filename().string() + " uses RoPE scaling '" + v->as_string() +
+                "', which kvlm does not implement.");
   c.hidden_size = positive_int(file, a + "embedding_length");
   c.num_hidden_layers = positive_int(file, a + "block_count");
   c.num_attention_heads = positive_int(file, a + "attention.head_count");
