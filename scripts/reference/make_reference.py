@@ -21,6 +21,7 @@ Usage:
   make_reference.py MODEL OUT.safetensors [--prompts TEXT ...] [--greedy N] [--topk K]
   MODEL: an HF folder, or a .gguf file.  A prompt starting with "chat:" is wrapped in the
   tokenizer's chat template (with the generation prompt); others are encoded with add_special_tokens.
+  Loading a GGUF needs the `gguf` and `accelerate` packages besides transformers and torch.
 """
 from __future__ import annotations
 
