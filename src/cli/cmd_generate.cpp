@@ -8,6 +8,7 @@
 #include "kvlm/error.hpp"
 #include "kvlm/generate/generate.hpp"
 #include "kvlm/io/load.hpp"
+#include "kvlm/tokenizer/chat_template.hpp"
 
 namespace kvlm::cli {
 namespace {
@@ -22,11 +23,6 @@ struct GenerateArgs {
   bool no_cache = false, chat = false, json = false;
   int threads = 0;
 };
-
-// ChatML, the template of SmolLM2, Qwen2 and friends: one user turn, then the assistant's cue.
-std::string chatml(const std::string& user) {
-  return "<|im_start|>user\n" + user + "<|im_end|>\n<|im_start|>assistant\n";
-}
 
 // Prints the text of `ids` as it grows. A token may end inside a UTF-8 character (its decode then
 // ends in U+FFFD); such a tail is held back until the next token completes it.
@@ -75,21 +71,23 @@ void run(const GenerateArgs& a) {
       const auto im_end = tok->token_to_id("<|im_end|>");
       if (!im_end || !tok->token_to_id("<|im_start|>"))
         throw Error("--chat needs a ChatML tokenizer (with <|im_start|> and <|im_end|>)");
-      text = chatml(text);
+      text = apply_chatml(text, read_chat_template(a.model));
       config.stop_token_ids.push_back(*im_end);
     }
     prompt = tok->encode(text, /*add_special_tokens=*/true);
   }
 
   TextStream stream(a.json ? nullptr : tok.get());
-  const OnToken on_token = [&](int id) { stream.push(id); };
+  const auto is_stop = [&](int id) { return std::ranges::find(config.stop_token_ids, id) != config.stop_token_ids.end(); };
+  const OnToken on_token = [&](int id) {
+    if (!is_stop(id)) stream.push(id);  // EOS / <|im_end|> end the text; they are not part of it
+  };
   const Generation g = a.no_cache ? generate_naive(model, prompt, config, on_token)
                                   : generate_cached(model, prompt, config, on_token);
 
   // The text without a final stop token (EOS, <|im_end|>), as a chat user expects.
   std::vector<int> shown = g.tokens;
-  if (!shown.empty() && std::ranges::find(config.stop_token_ids, shown.back()) != config.stop_token_ids.end())
-    shown.pop_back();
+  if (!shown.empty() && is_stop(shown.back())) shown.pop_back();
   const std::string text = tok ? tok->decode(shown) : "";
   const size_t decode_steps = g.tokens.size() > 1 ? g.tokens.size() - 1 : 0;
   const double tok_per_s = g.stats.decode_ms > 0 ? 1000.0 * decode_steps / g.stats.decode_ms : 0.0;
@@ -112,6 +110,7 @@ void run(const GenerateArgs& a) {
     for (size_t i = 0; i < g.tokens.size(); ++i) std::printf("%s%d", i ? "," : "", g.tokens[i]);
   }
   std::printf("\n");
+  std::fflush(stdout);
   std::fprintf(stderr, "[kvlm] %zu prompt + %zu new tokens, %s, prefill %.1f ms, decode %.1f tok/s, KV cache %zu bytes\n",
                prompt.size(), g.tokens.size(), a.no_cache ? "no cache" : "KV cache", g.stats.prefill_ms, tok_per_s,
                g.stats.kv_cache_bytes);

@@ -31,7 +31,7 @@ class Tokenizer {
 };
 
 // Picks the loader by file: tokenizer.json (HF), tokenizer.model (SentencePiece protobuf),
-// tokenizer.bin (llama2.c); a folder means the tokenizer.json / tokenizer.model inside it.
+// tokenizer.bin (llama2.c), a .gguf (its tokenizer.ggml.* metadata); a folder means the tokenizer.json / tokenizer.model inside it.
 std::unique_ptr<Tokenizer> load_tokenizer(const std::filesystem::path& path);
 
 }  // namespace kvlm

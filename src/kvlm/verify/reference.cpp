@@ -75,9 +75,8 @@ PromptComparison compare_prompt(const Model& model, const ReferencePrompt& ref, 
       throw Error(ref.name + ": hidden state " + std::to_string(l) + " has a different shape in the reference");
     const Matrix diff = (ours - theirs).cwiseAbs();
     r.max_hidden_diff = std::max(r.max_hidden_diff, diff.maxCoeff());
-    const Matrix bound = (theirs.cwiseAbs() * tol.hidden_relative).array() + tol.hidden;
     for (Eigen::Index t = 0; t < diff.rows() && !r.first_bad_layer; ++t)
-      if ((diff.row(t).array() > bound.row(t).array()).any()) {
+      if (diff.row(t).maxCoeff() > tol.hidden + tol.hidden_relative * theirs.row(t).cwiseAbs().maxCoeff()) {
         r.first_bad_layer = static_cast<int>(l);
         r.first_bad_position = static_cast<int>(t);
       }

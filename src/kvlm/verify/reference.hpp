@@ -14,8 +14,14 @@ namespace kvlm {
 // Tolerances, with their reasons (DESIGN.md, "Numerics and tolerances"):
 struct Tolerance {
   float logits = 1e-4f;        // fp32 vs HF's float64 run: fp32 rounding over a few layers stays below this
-  float hidden = 1e-4f;        // absolute, plus `hidden_relative` x |reference|: the residual stream grows
-  float hidden_relative = 1e-4f;
+  // Hidden states: |diff| <= hidden + hidden_relative x (largest |value| at that position). fp32
+  // rounding in a position's vector scales with its largest entries, since norms and products mix
+  // every dimension; real models carry "massive activations" (SmolLM2: 2e4 at position 0).
+  float hidden = 1e-4f;
+  // Measured on SmolLM2 (data/smollm2): HF's own fp32 run departs from its float64 run by up to 5e-6
+  // of the row's largest value, kvlm's by up to 1.7e-5 (position 0, where the attention sink forms
+  // and amplifies rounding: a single layer step agrees to 1 ulp). 5e-5 leaves room for that, no more.
+  float hidden_relative = 5e-5f;
   float greedy_margin = 1e-3f; // a greedy step whose reference top-1/top-2 gap is below this may flip in fp32
 };
 

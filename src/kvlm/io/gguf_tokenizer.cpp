@@ -1,0 +1,92 @@
+// The tokenizer stored in a GGUF's tokenizer.ggml.* metadata, built on kvlm's tokenizer classes.
+// Not a new tokenizer: "gpt2" becomes an HfTokenizer (byte-level BPE), "llama" a SentencePieceTokenizer.
+#include "kvlm/error.hpp"
+#include "kvlm/io/gguf.hpp"
+#include "kvlm/tokenizer/hf_tokenizer.hpp"
+#include "kvlm/tokenizer/sentencepiece.hpp"
+
+namespace kvlm::gguf {
+namespace {
+
+// llama.cpp's token types (tokenizer.ggml.token_type).
+constexpr int32_t kTypeControl = 3, kTypeUserDefined = 4;
+
+// tokenizer.ggml.pre names the pre-tokenizer by model family, as llama.cpp's llama-vocab.cpp does.
+std::vector<PreTokenizerStep> pre_tokenizer_for(const std::string& pre) {
+  PreTokenizerStep split{PreTokenizerStep::Kind::kSplit};
+  PreTokenizerStep bytes{PreTokenizerStep::Kind::kByteLevel};
+  bytes.use_regex = false;  // the split already cut the text
+  if (pre.empty() || pre == "default" || pre == "gpt-2" || pre == "gpt2") {
+    split.pattern = kGpt2Pattern;
+    return {split, bytes};
+  }
+  if (pre == "smollm" || pre == "starcoder" || pre == "refact") {
+    // llama.cpp: every digit on its own ("\p{N}"), then GPT-2's pattern.
+    PreTokenizerStep digits{PreTokenizerStep::Kind::kDigits};
+    digits.individual_digits = true;
+    split.pattern = kGpt2Pattern;
+    return {digits, split, bytes};
+  }
+  if (pre == "llama3" || pre == "llama-bpe") {
+    split.pattern = kLlama3Pattern;
+    return {split, bytes};
+  }
+  if (pre == "qwen2") {
+    split.pattern = kQwen2Pattern;
+    return {split, bytes};
+  }
+  throw Error("the GGUF pre-tokenizer \"" + pre + "\" is not supported (kvlm has gpt2, smollm, llama3, qwen2)");
+}
+
+std::unique_ptr<Tokenizer> byte_level_bpe(GgufTokenizerData d) {
+  std::vector<std::pair<std::string, std::string>> merges;
+  merges.reserve(d.merges.size());
+  for (size_t i = 0; i < d.merges.size(); ++i) {
+    const size_t space = d.merges[i].find(' ');
+    if (space == std::string::npos)
+      throw Error("tokenizer.ggml.merges entry " + std::to_string(i) + " is not a pair of tokens");
+    merges.emplace_back(d.merges[i].substr(0, space), d.merges[i].substr(space + 1));
+  }
+  const std::vector<std::string> tokens = d.tokens;
+  HfTokenizerConfig config = byte_level_bpe_config(std::move(d.tokens), std::move(merges), kGpt2Pattern);
+  config.pre_tokenizer = pre_tokenizer_for(d.pre);
+  // Control and user-defined tokens (<|im_start|>, ...) are matched whole, before BPE.
+  for (size_t id = 0; id < d.token_types.size() && id < tokens.size(); ++id)
+    if (d.token_types[id] == kTypeControl || d.token_types[id] == kTypeUserDefined)
+      config.added_tokens.push_back({tokens[id], static_cast<int>(id), d.token_types[id] == kTypeControl});
+  if (d.bos_token_id >= 0) config.bos_id = d.bos_token_id;
+  if (d.eos_token_id >= 0) config.eos_id = d.eos_token_id;
+  if (d.add_bos_token.value_or(false) && config.bos_id) config.special_before = {*config.bos_id};
+  if (d.add_eos_token.value_or(false) && config.eos_id) config.special_after = {*config.eos_id};
+  return std::make_unique<HfTokenizer>(std::move(config));
+}
+
+std::unique_ptr<Tokenizer> sentencepiece(GgufTokenizerData d) {
+  SentencePieceConfig config;
+  if (d.scores.size() != d.tokens.size() || d.token_types.size() != d.tokens.size())
+    throw Error("the GGUF SentencePiece tokenizer needs a score and a type for each of its " +
+                std::to_string(d.tokens.size()) + " tokens");
+  config.pieces = std::move(d.tokens);
+  config.scores = std::move(d.scores);
+  for (int32_t t : d.token_types) {
+    if (t < 1 || t > 6) throw Error("tokenizer.ggml.token_type holds an unknown type " + std::to_string(t));
+    config.types.push_back(static_cast<PieceType>(t));
+  }
+  if (d.bos_token_id >= 0 && d.add_bos_token.value_or(true)) config.bos_id = d.bos_token_id;
+  if (d.eos_token_id >= 0) config.eos_id = d.eos_token_id;
+  if (d.unknown_token_id >= 0) config.unk_id = d.unknown_token_id;
+  return std::make_unique<SentencePieceTokenizer>(std::move(config));
+}
+
+}  // namespace
+
+std::unique_ptr<Tokenizer> load_gguf_tokenizer(const std::filesystem::path& path) {
+  const GgufFile file(path);
+  GgufTokenizerData d = read_tokenizer_data(file);
+  if (d.model == "gpt2") return byte_level_bpe(std::move(d));
+  if (d.model == "llama") return sentencepiece(std::move(d));
+  throw Error(path.filename().string() + ": tokenizer.ggml.model \"" + d.model +
+              "\" is not supported (kvlm has gpt2 and llama)");
+}
+
+}  // namespace kvlm::gguf
