@@ -49,11 +49,11 @@ int main(int argc, char** argv) {
                 hf.empty() ? "" : "   max |kvlm - HF|");
     for (size_t l = 0; l < trace.hidden_states.size(); ++l) {
       const Matrix& x = trace.hidden_states[l];
-      const std::string name = l == 0 ? "0: embeddings"
-                               : l + 1 == trace.hidden_states.size()
-                                   ? std::to_string(l) + ": after layer " + std::to_string(l - 1) + " + final norm"
-                                   : std::to_string(l) + ": after layer " + std::to_string(l - 1);
-      std::printf("%-28s %14.4f %14.4f", name.c_str(), x.rowwise().norm().mean(), x.row(x.rows() - 1).norm());
+      char name[96];
+      if (l == 0) std::snprintf(name, sizeof(name), "0: embeddings");
+      else std::snprintf(name, sizeof(name), "%zu: after layer %zu%s", l, l - 1,
+                         l + 1 == trace.hidden_states.size() ? " + final norm" : "");
+      std::printf("%-28s %14.4f %14.4f", name, x.rowwise().norm().mean(), x.row(x.rows() - 1).norm());
       if (l < hf.size()) std::printf("   %.2e", (x - hf[l]).cwiseAbs().maxCoeff());
       std::printf("\n");
     }

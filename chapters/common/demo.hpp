@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <omp.h>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -78,6 +79,10 @@ inline DemoModel load_demo_model(int argc, char** argv) {
   const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   d.tokenizer = try_load_tokenizer(d.path);
   d.kind = d.tokenizer ? "with its tokenizer" : "no tokenizer: ids only";
+  // A tiny model's matrices are too small for threads to pay: waiting for them only adds noise to
+  // the timings of chapters 05 and 06 (and on a busy machine, spikes of milliseconds).
+  constexpr int64_t kThreadsPayAbove = 1'000'000;  // parameters
+  if (parameter_count(d.model) < kThreadsPayAbove) omp_set_num_threads(1);
   const ModelConfig& c = d.model.config;
   std::printf("model: %s (%s), loaded in %.0f ms\n", d.path.lexically_relative(source_dir()).string().c_str(),
               d.kind.c_str(), ms);
@@ -88,7 +93,7 @@ inline DemoModel load_demo_model(int argc, char** argv) {
   return d;
 }
 
-// The prompt's ids: the text through the tokenizer, or (fixture) the 7-token prompt p1 that
+// The prompt's ids: the text through the tokenizer, or (fixture) the prompt p1 (6 ids) that
 // HF transformers ran to make the fixture's reference.safetensors.
 inline std::vector<int> demo_prompt(const DemoModel& d, std::string_view text) {
   if (d.tokenizer) return d.tokenizer->encode(text, /*add_special_tokens=*/true);
@@ -102,11 +107,14 @@ inline std::vector<int> demo_prompt(const DemoModel& d, std::string_view text) {
 
 // A token as it is printed in the demos: its vocabulary entry, or #id without a tokenizer.
 inline std::string show_token(const DemoModel& d, int id) {
-  if (!d.tokenizer) return "#" + std::to_string(id);
-  std::string t = d.tokenizer->token(id);
-  std::string out;
-  for (char ch : t) out += ch == '\n' ? std::string("\\n") : std::string(1, ch);
-  return "'" + out + "'";
+  std::string out = d.tokenizer ? "'" : "#";
+  if (!d.tokenizer) return out.append(std::to_string(id));
+  for (char ch : d.tokenizer->token(id)) {
+    if (ch == '\n') out.append("\\n");
+    else out.push_back(ch);
+  }
+  out.push_back('\'');
+  return out;
 }
 
 }  // namespace kvlm::chapters

@@ -24,7 +24,7 @@ constexpr float kSumTolerance = 1e-6f;
 TEST_F(PositionEmbeddings, MatchHfFromPositionZero) {
   for (const ReferencePrompt& p : prompts_) {
     Matrix x = kvlm::embed_tokens(model_.weights.embed_tokens, p.input_ids);
-    add_position_embeddings(x, model_.weights.embed_positions, 0);
+    exercises::add_position_embeddings(x, model_.weights.embed_positions, 0);
     EXPECT_TRUE(test::matrices_near(x, p.hidden[0], kSumTolerance)) << p.name;
   }
 }
@@ -35,7 +35,7 @@ TEST_F(PositionEmbeddings, MatchHfForAChunkStartingLater) {
   const int start = 3;
   const std::span<const int> tail = std::span<const int>(p.input_ids).subspan(start);
   Matrix x = kvlm::embed_tokens(model_.weights.embed_tokens, tail);
-  add_position_embeddings(x, model_.weights.embed_positions, start);
+  exercises::add_position_embeddings(x, model_.weights.embed_positions, start);
   const Matrix expected = p.hidden[0].bottomRows(static_cast<Eigen::Index>(tail.size()));
   EXPECT_TRUE(test::matrices_near(x, expected, kSumTolerance));
 }
@@ -43,7 +43,7 @@ TEST_F(PositionEmbeddings, MatchHfForAChunkStartingLater) {
 TEST_F(PositionEmbeddings, RejectPositionsPastTheTable) {
   const int max_pos = static_cast<int>(model_.weights.embed_positions.rows());
   Matrix x = Matrix::Zero(2, model_.config.hidden_size);
-  EXPECT_THROW(add_position_embeddings(x, model_.weights.embed_positions, max_pos - 1), kvlm::Error);
+  EXPECT_THROW(exercises::add_position_embeddings(x, model_.weights.embed_positions, max_pos - 1), kvlm::Error);
 }
 
 }  // namespace

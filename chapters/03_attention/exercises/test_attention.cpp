@@ -24,7 +24,7 @@ Matrix attention_block(const ModelConfig& c, const LayerWeights& w, const Matrix
   kvlm::apply_rope(q, c.num_attention_heads, c.head_dim, angles, c.rope_layout);
   kvlm::apply_rope(k, c.num_key_value_heads, c.head_dim, angles, c.rope_layout);
   const Matrix q_chunk = q.bottomRows(T - first_query);
-  const Matrix context = scaled_dot_product_attention(q_chunk, k, v, c.num_attention_heads, c.num_key_value_heads,
+  const Matrix context = exercises::scaled_dot_product_attention(q_chunk, k, v, c.num_attention_heads, c.num_key_value_heads,
                                                       c.head_dim, first_query, probs);
   Matrix out = Matrix::Zero(T, c.hidden_size);  // rows before first_query are not compared
   if (context.rows() == T - first_query && context.cols() == c.q_dim())

@@ -54,7 +54,7 @@ void expect_hf_half_split_keys(const std::string& fixture) {
     const RopeAngles angles = rope_angles(c.head_dim, c.rope_theta, 0, T);
     for (int l = 0; l < c.num_hidden_layers; ++l) {
       Matrix k = unrotated_keys(m, l, p.hidden[l]);
-      apply_rope(k, c.num_key_value_heads, c.head_dim, angles, RopeLayout::kHalfSplit);
+      exercises::apply_rope(k, c.num_key_value_heads, c.head_dim, angles, RopeLayout::kHalfSplit);
       EXPECT_TRUE(test::matrices_near(k, hf_keys(ref, p.name, l, c, T), test::kTolerance))
           << fixture << " " << p.name << " layer " << l;
     }
@@ -76,7 +76,7 @@ TEST(Rope, InterleavedOnALlama2cFileGivesHfKeys) {
     const RopeAngles angles = rope_angles(c.head_dim, c.rope_theta, 0, T);
     for (int l = 0; l < c.num_hidden_layers; ++l) {
       Matrix k = unrotated_keys(m, l, p.hidden[l]);
-      apply_rope(k, c.num_key_value_heads, c.head_dim, angles, RopeLayout::kInterleaved);
+      exercises::apply_rope(k, c.num_key_value_heads, c.head_dim, angles, RopeLayout::kInterleaved);
       EXPECT_TRUE(test::matrices_near(interleaved_to_half_split(k, c.num_key_value_heads, c.head_dim),
                                       hf_keys(ref, p.name, l, c, T), test::kTolerance))
           << p.name << " layer " << l;
@@ -90,7 +90,7 @@ TEST(Rope, PositionZeroIsNotRotated) {
   const Matrix x = Matrix::Random(1, 16);
   for (RopeLayout layout : {RopeLayout::kHalfSplit, RopeLayout::kInterleaved}) {
     Matrix y = x;
-    apply_rope(y, 2, 8, angles, layout);
+    exercises::apply_rope(y, 2, 8, angles, layout);
     EXPECT_TRUE(test::matrices_near(y, x, 0.0f)) << to_string(layout);
   }
 }

@@ -17,7 +17,7 @@ void expect_hf_hidden_states(const std::string& fixture) {
   ASSERT_EQ(m.config.norm, NormKind::kRmsNorm);
   test::LayerParts parts;
   parts.norm = [](const ModelConfig& c, const MatrixRef& x, const Vector& weight, const Vector&) {
-    return rms_norm(x, weight, c.norm_eps);
+    return exercises::rms_norm(x, weight, c.norm_eps);
   };
   for (const ReferencePrompt& p : read_reference(test::reference_of(fixture)))
     for (int l = 0; l < m.config.num_hidden_layers; ++l)
@@ -33,7 +33,7 @@ TEST(RmsNorm, IsScaleInvariant) {
   const Model m = load_model(test::model_dir("llama-mha"));
   const ReferencePrompt p = read_reference(test::reference_of("llama-mha")).back();
   const Vector& w = m.weights.layers[0].input_layernorm;
-  const Matrix a = rms_norm(p.hidden[1], w, 0.0f), b = rms_norm(3.0f * p.hidden[1], w, 0.0f);
+  const Matrix a = exercises::rms_norm(p.hidden[1], w, 0.0f), b = exercises::rms_norm(3.0f * p.hidden[1], w, 0.0f);
   EXPECT_TRUE(test::matrices_near(a, b, 1e-5f));
 }
 

@@ -13,14 +13,14 @@ namespace {
 
 int argmax_of_last_row(const Matrix& logits) {
   const Eigen::RowVectorXf last = logits.row(logits.rows() - 1);
-  return argmax({last.data(), static_cast<size_t>(last.size())});
+  return exercises::argmax({last.data(), static_cast<size_t>(last.size())});
 }
 
 TEST(Argmax, TiesGoToTheLowestIdAsTorchArgmax) {
   const std::vector<float> tie = {0.0f, 2.0f, 2.0f, -1.0f};
-  EXPECT_EQ(argmax(tie), 1);
+  EXPECT_EQ(exercises::argmax(tie), 1);
   const std::vector<float> negative = {-3.0f, -1.0f, -2.0f};
-  EXPECT_EQ(argmax(negative), 1);
+  EXPECT_EQ(exercises::argmax(negative), 1);
 }
 
 TEST(Argmax, HfLogitsGiveHfFirstGreedyToken) {

@@ -18,7 +18,7 @@ TEST(GenerateNaive, GreedyTokensAreHfs) {
       const std::vector<int> expected = test::trusted_greedy(p);
       GenerationConfig config;
       config.max_new_tokens = static_cast<int>(expected.size());
-      EXPECT_EQ(generate_naive(m, p.input_ids, config).tokens, expected) << fixture << " " << p.name;
+      EXPECT_EQ(exercises::generate_naive(m, p.input_ids, config).tokens, expected) << fixture << " " << p.name;
     }
   }
 }
@@ -29,7 +29,7 @@ TEST(GenerateNaive, TimesEveryStepAndStreamsEveryToken) {
   GenerationConfig config;
   config.max_new_tokens = 6;
   std::vector<int> streamed;
-  const Generation g = generate_naive(m, p.input_ids, config, [&](int id) { streamed.push_back(id); });
+  const Generation g = exercises::generate_naive(m, p.input_ids, config, [&](int id) { streamed.push_back(id); });
   EXPECT_EQ(g.tokens.size(), 6u);
   EXPECT_EQ(streamed, g.tokens);
   ASSERT_EQ(g.stats.step_ms.size(), 6u);
@@ -42,7 +42,7 @@ TEST(GenerateNaive, StopsAfterAStopTokenAndKeepsIt) {
   GenerationConfig config;
   config.max_new_tokens = 10;
   config.stop_token_ids = {p.greedy.at(2)};
-  const std::vector<int> tokens = generate_naive(m, p.input_ids, config).tokens;
+  const std::vector<int> tokens = exercises::generate_naive(m, p.input_ids, config).tokens;
   ASSERT_FALSE(tokens.empty());
   EXPECT_EQ(tokens.back(), p.greedy.at(2));
   EXPECT_LE(tokens.size(), 3u);
@@ -53,7 +53,7 @@ TEST(GenerateNaive, RefusesWhatDoesNotFitTheContext) {
   const std::vector<int> prompt = {1, 2, 3};
   GenerationConfig config;
   config.max_new_tokens = m.config.max_position_embeddings;
-  EXPECT_THROW(generate_naive(m, prompt, config), kvlm::Error);
+  EXPECT_THROW(exercises::generate_naive(m, prompt, config), kvlm::Error);
 }
 
 }  // namespace

@@ -19,7 +19,7 @@ test::LayerParts with_exercise_attention(int start_pos, kvlm::KVCache* cache) {
   test::LayerParts parts;
   parts.attention = [=](const ModelConfig& c, const LayerWeights& w, const MatrixRef& h, int layer) {
     const RopeAngles angles = rope_angles(c.head_dim, c.rope_theta, start_pos, static_cast<int>(h.rows()));
-    return attention(c, w, h, angles, layer, start_pos, cache);
+    return exercises::attention(c, w, h, angles, layer, start_pos, cache);
   };
   return parts;
 }
@@ -65,7 +65,7 @@ TEST(CachedAttention, WithoutACacheWorksFromZeroAndRefusesLaterPositions) {
         << "layer " << l;
   const ModelConfig& c = m.config;
   const Matrix x = p.hidden[0].bottomRows(1);
-  EXPECT_THROW(attention(c, m.weights.layers[0], x, rope_angles(c.head_dim, c.rope_theta, 3, 1), 0, 3, nullptr),
+  EXPECT_THROW(exercises::attention(c, m.weights.layers[0], x, rope_angles(c.head_dim, c.rope_theta, 3, 1), 0, 3, nullptr),
                kvlm::Error);
 }
 
