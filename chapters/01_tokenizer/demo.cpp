@@ -3,8 +3,9 @@
 //
 //   ch01_demo [TOKENIZER...]   tokenizer.json / tokenizer.model / tokenizer.bin / folder / model
 // Without arguments: SmolLM2's tokenizer (models/), then ../shared's GPT-2, Llama 2 and Llama 3,
-// then the tiny tokenizers in data/tokenizers; the first three found are shown.
+// ($KVLM_SHARED_DIR overrides), then the tiny tokenizers in data/tokenizers; the first three found.
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <string>
@@ -30,7 +31,8 @@ struct Candidate {
 std::vector<Candidate> default_candidates() {
   std::vector<Candidate> c;
   if (auto smol = chapters::find_smollm2()) c.push_back({"SmolLM2-135M-Instruct", *smol});
-  const fs::path shared = KVLM_SHARED_DIR_DEFAULT;
+  const char* env = std::getenv("KVLM_SHARED_DIR");  // as the tests: the environment overrides CMake's path
+  const fs::path shared = env ? fs::path(env) : fs::path(KVLM_SHARED_DIR_DEFAULT);
   c.push_back({"GPT-2 (shared)", shared / "tokenizers" / "gpt2" / "tokenizer.json"});
   c.push_back({"Llama 2 (shared, SentencePiece)", shared / "tokenizers" / "llama2" / "tokenizer.model"});
   c.push_back({"Llama 3 (shared)", shared / "tokenizers" / "llama3" / "tokenizer.json"});
@@ -73,7 +75,7 @@ void show(const Candidate& c, const Tokenizer& tok) {
 int main(int argc, char** argv) {
   try {
     std::vector<Candidate> candidates;
-    for (int i = 1; i < argc; ++i) candidates.push_back({fs::path(argv[i]).filename().string(), argv[i]});
+    for (int i = 1; i < argc; ++i) candidates.push_back({fs::path(argv[i]).parent_path().filename().string(), argv[i]});
     if (candidates.empty()) candidates = default_candidates();
     std::printf("text: \"%s\" (%zu bytes)\n\n", kSentence, std::string(kSentence).size());
     size_t shown = 0;

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <functional>
+#include <stdexcept>
+#include <string>
 
 #include "kvlm/model/attention.hpp"
 #include "kvlm/model/mlp.hpp"
@@ -31,13 +33,26 @@ struct LayerParts {
 
 // x = HF's hidden[layer] [T, D]; returns what HF's hidden[layer + 1] holds: the residual stream
 // after the layer, or, for the last layer, that stream through the final norm.
+// A student's part that returns the wrong shape is reported as a failure (an exception GoogleTest
+// catches), never fed on to Eigen, where a mismatch is undefined behaviour in a Release build.
+inline Matrix checked(Matrix m, const Matrix& like, const char* part) {
+  if (m.rows() != like.rows() || m.cols() != like.cols())
+    throw std::runtime_error(std::string(part) + " returned [" + std::to_string(m.rows()) + ", " +
+                             std::to_string(m.cols()) + "], expected [" + std::to_string(like.rows()) + ", " +
+                             std::to_string(like.cols()) + "]");
+  return m;
+}
+
 inline Matrix run_layer(const Model& model, int layer, const Matrix& x_in, const LayerParts& parts) {
   const ModelConfig& c = model.config;
   const LayerWeights& lw = model.weights.layers[layer];
   Matrix x = x_in;
-  x += parts.attention(c, lw, parts.norm(c, x, lw.input_layernorm, lw.input_layernorm_bias), layer);
-  x += parts.mlp(c, lw, parts.norm(c, x, lw.post_attention_layernorm, lw.post_attention_layernorm_bias));
-  if (layer + 1 == c.num_hidden_layers) x = parts.norm(c, x, model.weights.norm, model.weights.norm_bias);
+  const Matrix h = checked(parts.norm(c, x, lw.input_layernorm, lw.input_layernorm_bias), x, "the norm");
+  x += checked(parts.attention(c, lw, h, layer), x, "attention");
+  const Matrix m = checked(parts.norm(c, x, lw.post_attention_layernorm, lw.post_attention_layernorm_bias), x, "the norm");
+  x += checked(parts.mlp(c, lw, m), x, "the MLP");
+  if (layer + 1 == c.num_hidden_layers)
+    x = checked(parts.norm(c, x, model.weights.norm, model.weights.norm_bias), x, "the final norm");
   return x;
 }
 
