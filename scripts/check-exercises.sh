@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# check-exercises.sh: proves the chapters' exercises are gradable. Builds the exercise tests twice:
+#   - against the library (-DKVLM_EXERCISE_SOLUTIONS=ON): every exercise test must PASS;
+#   - against the skeletons (the default, what students get): every exercise test must FAIL
+#     (cleanly: a failed assertion or a caught exception, not a crash or a timeout).
+# Prints one line per exercise and exits non-zero if any exercise breaks either rule.
+# Not a grader for students: they run `ctest -L exercises` in their own build (docs/teaching.md).
+#
+#   scripts/check-exercises.sh [BUILD_ROOT]     (default build/exercises; needs cmake, GTest)
+#   JOBS=N to change the build's parallelism (default 2).
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build_root="${1:-$root/build/exercises}"
+jobs="${JOBS:-2}"
+solutions_dir="$build_root/solutions"
+skeletons_dir="$build_root/skeletons"
+
+# The two builds compile the same library: ccache, where installed, compiles it once.
+launcher=()
+if command -v ccache >/dev/null 2>&1; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
+
+configure_and_build() {  # DIR ON|OFF
+  cmake -S "$root" -B "$1" -DCMAKE_BUILD_TYPE=Release -DKVLM_BUILD_TESTS=ON -DKVLM_BUILD_BENCHMARKS=OFF \
+        -DKVLM_EXERCISE_SOLUTIONS="$2" "${launcher[@]}" >"$1.configure.log" 2>&1 \
+    || { cat "$1.configure.log"; echo "check-exercises: configuring $1 failed" >&2; exit 2; }
+  # Only the exercise executables (and the library they link): CI has 2 cores.
+  cmake --build "$1" -j "$jobs" --target kvlm_exercises >"$1.build.log" 2>&1 \
+    || { tail -n 40 "$1.build.log"; echo "check-exercises: building $1 failed" >&2; exit 2; }
+}
+
+# The exercise tests as ctest lists them (label `exercises`), e.g. ch03_ex_rope.
+list_exercises() {
+  ctest --test-dir "$1" -L exercises -N | sed -n 's/^ *Test *#[0-9]*: *\([A-Za-z0-9_]*\)$/\1/p'
+}
+
+mkdir -p "$build_root"
+echo "== building the exercises against the library's implementation (solutions) in $solutions_dir"
+configure_and_build "$solutions_dir" ON
+echo "== building the exercises against the skeletons in $skeletons_dir"
+configure_and_build "$skeletons_dir" OFF
+
+mapfile -t exercises < <(list_exercises "$skeletons_dir")
+[[ ${#exercises[@]} -gt 0 ]] || { echo "check-exercises: no test labelled 'exercises' found" >&2; exit 2; }
+
+problems=0
+printf '\n%-28s %-10s %-10s %s\n' exercise solution skeleton verdict
+for name in "${exercises[@]}"; do
+  # Solutions: the ctest must pass.
+  if ctest --test-dir "$solutions_dir" -R "^${name}\$" --output-on-failure >"$solutions_dir/$name.log" 2>&1; then
+    solution=passes
+  else
+    solution=FAILS
+  fi
+  # Skeletons: the test executable must report failures and exit 1 (GoogleTest's "some tests failed"),
+  # not crash (signal, exit > 128) or hang (timeout: 124).
+  set +e
+  timeout 120 ctest --test-dir "$skeletons_dir" -R "^${name}\$" --output-on-failure >"$skeletons_dir/$name.log" 2>&1
+  ctest_rc=$?
+  exe="$(find "$skeletons_dir/chapters" -maxdepth 1 -type f -name "$name" | head -n 1)"
+  timeout 120 "$exe" >/dev/null 2>&1
+  exe_rc=$?
+  set -e
+  if [[ $ctest_rc -ne 0 && $exe_rc -eq 1 ]]; then
+    skeleton=fails
+  elif [[ $ctest_rc -eq 0 ]]; then
+    skeleton=PASSES
+  else
+    skeleton="CRASH($exe_rc)"
+  fi
+  if [[ $solution == passes && $skeleton == fails ]]; then
+    verdict=ok
+  else
+    verdict="PROBLEM (logs: $solutions_dir/$name.log, $skeletons_dir/$name.log)"
+    problems=$((problems + 1))
+  fi
+  printf '%-28s %-10s %-10s %s\n' "$name" "$solution" "$skeleton" "$verdict"
+done
+
+echo
+if [[ $problems -eq 0 ]]; then
+  echo "check-exercises: all ${#exercises[@]} exercises pass on the solutions and fail on the skeletons"
+else
+  echo "check-exercises: $problems of ${#exercises[@]} exercises break the rule" >&2
+  exit 1
+fi
