@@ -14,7 +14,7 @@ demo=1
 sudo=""
 [[ $(id -u) -ne 0 ]] && sudo="sudo"
 
-packages=(build-essential cmake pkg-config git unzip
+packages=(build-essential cmake pkg-config git unzip ccache
           libeigen3-dev libcli11-dev nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev
           libpcre2-dev libutf8proc-dev pybind11-dev python3 python3-pip)
 missing=()
