@@ -20,7 +20,7 @@ void run(const InspectArgs& a) {
   const ModelConfig& c = model.config;
   const int context = a.context > 0 ? a.context : c.max_position_embeddings;
   const size_t per_token = KVCache::bytes_per_token(c);
-  const nlohmann::json j = {
+  const nlohmann::ordered_json j = {
       {"architecture", to_string(c.architecture)},
       {"hidden_size", c.hidden_size},
       {"num_hidden_layers", c.num_hidden_layers},
