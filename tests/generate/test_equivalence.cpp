@@ -7,6 +7,7 @@
 #include "kvlm/generate/generate.hpp"
 #include "kvlm/io/load.hpp"
 #include "kvlm/io/safetensors.hpp"
+#include "kvlm/model/random_weights.hpp"
 #include "kvlm/model/transformer.hpp"
 #include "kvlm/verify/reference.hpp"
 
@@ -77,25 +78,58 @@ TEST_P(Equivalence, ChunkedPrefillEqualsTokenByToken) {
   }
 }
 
-// Threads split rows of the products between them; each output is still one dot product computed
-// the same way, so one thread and four give the same logits, bit for bit.
-TEST_P(Equivalence, ThreadCountDoesNotChangeGreedyOutput) {
-  GenerationConfig config;
-  config.max_new_tokens = kNewTokens;
-  const int saved = omp_get_max_threads();
-  omp_set_num_threads(1);
-  const auto one = generate_cached(model_, prompt_, config).tokens;
-  const Matrix logits_one = forward(model_, prompt_, 0, nullptr);
-  omp_set_num_threads(4);  // more threads than cores is fine: it is about the split of work
-  const auto four = generate_cached(model_, prompt_, config).tokens;
-  const Matrix logits_four = forward(model_, prompt_, 0, nullptr);
-  omp_set_num_threads(saved);
-  EXPECT_EQ(one, four);
-  EXPECT_EQ(logits_one, logits_four);
-}
-
 INSTANTIATE_TEST_SUITE_P(Fixtures, Equivalence, ::testing::ValuesIn(test::all_fixtures()),
                          [](const auto& info) { return info.param.name; });
+
+}  // namespace
+}  // namespace kvlm
+
+namespace kvlm {
+namespace {
+
+// Threads split the rows of the products and the heads of attention between them.
+//  - Decode steps (matrix-vector, split by kvlm itself) give the same numbers bit for bit.
+//  - Prefill's matrix-matrix products are Eigen's, which picks its blocking along the summed
+//    dimension from the thread count, so sums run in another order: logits may move by fp32
+//    rounding, bounded here by the same 1e-4 that separates kvlm from HF's float64 run.
+//  - The greedy tokens must not change.
+// The tiny fixtures never reach the sizes where kvlm starts threads, so this uses random weights of
+// a moderate shape (D = 512, 8 heads, 2 KV heads, vocab 4096) that does.
+TEST(Threads, CountDoesNotChangeTheOutput) {
+  ModelConfig c;
+  c.hidden_size = 512;
+  c.num_hidden_layers = 2;
+  c.num_attention_heads = 8;
+  c.num_key_value_heads = 2;
+  c.head_dim = 64;
+  c.intermediate_size = 1024;
+  c.vocab_size = 4096;
+  c.max_position_embeddings = 256;
+  const Model model = random_model(c, /*seed=*/1, /*std=*/0.05f);
+  std::vector<int> prompt(48);
+  for (int i = 0; i < 48; ++i) prompt[i] = (i * 131 + 7) % c.vocab_size;
+  GenerationConfig config;
+  config.max_new_tokens = 8;
+
+  struct Run {
+    Matrix prefill, decode;
+    std::vector<int> tokens;
+  };
+  const int saved = omp_get_max_threads();
+  auto run = [&](int threads) {
+    omp_set_num_threads(threads);
+    Run r{forward(model, prompt, 0, nullptr), Matrix(prompt.size(), c.vocab_size), {}};
+    KVCache cache(c, static_cast<int>(prompt.size()));
+    for (size_t t = 0; t < prompt.size(); ++t) r.decode.row(t) = forward(model, std::span(prompt).subspan(t, 1), t, &cache);
+    r.tokens = generate_cached(model, prompt, config).tokens;
+    return r;
+  };
+  const Run one = run(1), three = run(3);
+  omp_set_num_threads(saved);
+  EXPECT_EQ(one.decode, three.decode);
+  EXPECT_LE((one.prefill - three.prefill).cwiseAbs().maxCoeff(), 1e-4f);
+  EXPECT_EQ(one.tokens, three.tokens);
+}
 
 }  // namespace
 }  // namespace kvlm

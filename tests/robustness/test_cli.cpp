@@ -2,6 +2,7 @@
 // bad usage; and --json output that parses. Runs the real binary.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
 #include <fstream>
@@ -19,7 +20,8 @@ struct Result {
 };
 
 Result run(const std::string& args) {
-  const auto err_path = std::filesystem::temp_directory_path() / "kvlm_cli_test_stderr.txt";
+  // One file per process: ctest runs tests in parallel processes.
+  const auto err_path = std::filesystem::temp_directory_path() / ("kvlm_cli_stderr_" + std::to_string(getpid()) + ".txt");
   const std::string cmd = test::kvlm_binary().string() + " " + args + " 2>" + err_path.string();
   Result r{};
   FILE* pipe = popen(cmd.c_str(), "r");
@@ -90,7 +92,7 @@ TEST(Cli, CompareExitsNonZeroOutsideTolerance) {
 }
 
 TEST(Cli, LogitsOutWritesSafetensors) {
-  const auto out = std::filesystem::temp_directory_path() / "kvlm_cli_logits.safetensors";
+  const auto out = std::filesystem::temp_directory_path() / ("kvlm_cli_logits_" + std::to_string(getpid()) + ".safetensors");
   const Result r = run("logits -m " + kModel + " --prompt-ids 1,2,3 --out " + out.string() + " --json");
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(nlohmann::json::parse(r.out)["shape"], nlohmann::json({3, 256}));

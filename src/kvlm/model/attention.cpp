@@ -20,7 +20,8 @@ Matrix scaled_dot_product_attention(const MatrixRef& q, const MatrixRef& k, cons
   Matrix out(T, q.cols());
   if (probs) probs->assign(num_heads, Matrix());
 
-#pragma omp parallel for schedule(static) if (T * S * q.cols() > (1 << 16))  // threads cost more than tiny work
+// Threads only pay off past ~1M multiply-adds; below that, waking them costs more than the work.
+#pragma omp parallel for schedule(static) if (T * S * q.cols() > (1 << 20))
   for (int h = 0; h < num_heads; ++h) {
     const int kv = h / groups;  // HF: repeat_kv
     const auto q_h = q.middleCols(h * head_dim, head_dim);   // [T, hd]

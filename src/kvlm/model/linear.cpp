@@ -18,7 +18,7 @@ Matrix matrix_vector(const MatrixRef& x, const Matrix& weight) {
   const Eigen::Index out = weight.rows();
   Matrix y(1, out);
   const Eigen::Index blocks = (out + kRowBlock - 1) / kRowBlock;
-#pragma omp parallel for schedule(static) if (out * weight.cols() > (1 << 16))
+#pragma omp parallel for schedule(static) if (out * weight.cols() > (1 << 18))
   for (Eigen::Index b = 0; b < blocks; ++b) {
     const Eigen::Index r0 = b * kRowBlock, n = std::min(kRowBlock, out - r0);
     y.middleCols(r0, n).noalias() = x.row(0) * weight.middleRows(r0, n).transpose();

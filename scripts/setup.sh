@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Sets up a fresh Debian/Ubuntu machine for kvlm, builds it, and runs a first generation.
+# What it is not: a package manager. It installs Debian's packages with apt-get (as root or via
+# sudo) and the Python tools with pip; it downloads nothing else.
+#
+#   bash scripts/setup.sh            # install, build (build/release), fetch SmolLM2, generate
+#   bash scripts/setup.sh --no-demo  # install and build only (CI)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+demo=1
+[[ "${1:-}" == "--no-demo" ]] && demo=0
+
+sudo=""
+[[ $(id -u) -ne 0 ]] && sudo="sudo"
+
+packages=(build-essential cmake pkg-config git unzip
+          libeigen3-dev libcli11-dev nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev
+          libpcre2-dev libutf8proc-dev pybind11-dev python3 python3-pip)
+missing=()
+for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if ((${#missing[@]})); then
+  echo "== installing ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# Python tools for the notebooks and their tests (not torch: that is only for making references).
+echo "== pip install -r requirements.txt"
+python3 -m pip install -q -r requirements.txt 2>&1 | grep -v "Running pip as the 'root' user" || true
+
+echo "== building (build/release)"
+cmake --preset release >/dev/null
+cmake --build --preset release
+
+if ((demo)); then
+  if bash scripts/fetch-models.sh; then
+    model=$(ls models/*.gguf | head -n 1)
+    echo "== ./build/release/kvlm generate -m $model -p \"What is the capital of France?\" --chat -n 40"
+    ./build/release/kvlm generate -m "$model" -p "What is the capital of France?" --chat -n 40
+  else
+    echo "== SmolLM2 could not be fetched; generating with a tiny fixture from data/ instead"
+    ./build/release/kvlm generate -m data/models/llama-mha --prompt-ids 1,17,42 -n 16
+  fi
+fi

@@ -1,0 +1,210 @@
+// open_gguf: a GGUF file -> ModelConfig (from {arch}.* keys) + tensors under HF names and layouts.
+// Not a converter: no weights are permuted; each layout difference is named and handled here once.
+#include <charconv>
+#include <limits>
+#include <string_view>
+
+#include "kvlm/error.hpp"
+#include "kvlm/io/gguf.hpp"
+#include "kvlm/io/load.hpp"
+
+namespace kvlm {
+namespace gguf {
+namespace {
+
+Architecture architecture_from_name(const GgufFile& file) {
+  const std::string name = file.architecture();
+  if (name == "llama") return Architecture::kLlama;
+  if (name == "qwen2") return Architecture::kQwen2;
+  if (name == "gpt2") return Architecture::kGpt2;
+  throw Error(file.path().filename().string() + " holds a '" + name +
+              "' model; kvlm reads the GGUF architectures llama, qwen2 and gpt2.");
+}
+
+int positive_int(const GgufFile& file, const std::string& key) {
+  const Value& v = file.at(key);
+  if (!v.is_integer() || v.as_int() <= 0 || v.as_int() > std::numeric_limits<int>::max())
+    throw Error(file.path().filename().string() + ": metadata '" + key +
+                "' must be a positive integer, not " + v.summary() + ".");
+  return static_cast<int>(v.as_int());
+}
+
+// The HF name of a GGUF tensor ("" when it has none) and whether its 2-D data must be transposed.
+struct HfName {
+  std::string name;
+  bool transpose = false;
+};
+
+HfName hf_name(Architecture arch, const std::string& gguf_name) {
+  const bool gpt2 = arch == Architecture::kGpt2;
+  // Global tensors.
+  if (gguf_name == "token_embd.weight") return {gpt2 ? "transformer.wte.weight" : "model.embed_tokens.weight"};
+  if (gguf_name == "position_embd.weight" && gpt2) return {"transformer.wpe.weight"};
+  if (gguf_name == "output.weight") return {"lm_head.weight"};
+  if (gguf_name.starts_with("output_norm."))
+    return {(gpt2 ? "transformer.ln_f." : "model.norm.") + gguf_name.substr(12)};
+  // Per-block tensors: blk.N.<part>.<weight|bias>.
+  constexpr std::string_view kBlock = "blk.";
+  if (!gguf_name.starts_with(kBlock)) return {};
+  int layer = -1;
+  const char* first = gguf_name.data() + kBlock.size();
+  const char* last = gguf_name.data() + gguf_name.size();
+  const auto [end, ec] = std::from_chars(first, last, layer);
+  if (ec != std::errc() || end == last || *end != '.') return {};
+  const std::string rest(end + 1, last);
+  const size_t dot = rest.rfind('.');
+  if (dot == std::string::npos) return {};
+  const std::string part = rest.substr(0, dot), suffix = rest.substr(dot);  // "attn_q", ".weight"
+  const bool weight = suffix == ".weight";
+  if (gpt2) {
+    // llama.cpp's GPT-2 converter transposes the Conv1D weights (in, out) to (out, in); undo it.
+    const std::string prefix = "transformer.h." + std::to_string(layer) + ".";
+    if (part == "attn_norm") return {prefix + "ln_1" + suffix};
+    if (part == "attn_qkv") return {prefix + "attn.c_attn" + suffix, weight};
+    if (part == "attn_output") return {prefix + "attn.c_proj" + suffix, weight};
+    if (part == "ffn_norm") return {prefix + "ln_2" + suffix};
+    if (part == "ffn_up") return {prefix + "mlp.c_fc" + suffix, weight};
+    if (part == "ffn_down") return {prefix + "mlp.c_proj" + suffix, weight};
+    return {};
+  }
+  const std::string prefix = "model.layers." + std::to_string(layer) + ".";
+  if (part == "attn_norm") return {prefix + "input_layernorm" + suffix};
+  if (part == "attn_q") return {prefix + "self_attn.q_proj" + suffix};
+  if (part == "attn_k") return {prefix + "self_attn.k_proj" + suffix};
+  if (part == "attn_v") return {prefix + "self_attn.v_proj" + suffix};
+  if (part == "attn_output") return {prefix + "self_attn.o_proj" + suffix};
+  if (part == "ffn_norm") return {prefix + "post_attention_layernorm" + suffix};
+  if (part == "ffn_gate") return {prefix + "mlp.gate_proj" + suffix};
+  if (part == "ffn_up") return {prefix + "mlp.up_proj" + suffix};
+  if (part == "ffn_down") return {prefix + "mlp.down_proj" + suffix};
+  return {};
+}
+
+}  // namespace
+
+ModelConfig config_from_gguf(const GgufFile& file) {
+  ModelConfig c;
+  c.architecture = architecture_from_name(file);
+  const std::string a = file.architecture() + ".";  // the key prefix: "llama.", "qwen2.", "gpt2."
+  // kvlm implements plain RoPE: refuse rescaled RoPE rather than compute wrong numbers silently.
+  if (file.find_tensor("rope_freqs.weight"))
+    throw Error(file.path().filename().string() + " uses per-dimension RoPE frequency factors "
+                "(rope_freqs.weight, Llama 3.1 style), which kvlm does not implement.");
+  if (const Value* v = file.find(a + "rope.scaling.type"); v && v->as_string() != "none")
+    throw Error(file.path().filename().string() + " uses RoPE scaling '" + v->as_string() +
+                "', which kvlm does not implement.");
+  c.hidden_size = positive_int(file, a + "embedding_length");
+  c.num_hidden_layers = positive_int(file, a + "block_count");
+  c.num_attention_heads = positive_int(file, a + "attention.head_count");
+  c.num_key_value_heads = file.find(a + "attention.head_count_kv")
+                              ? positive_int(file, a + "attention.head_count_kv")
+                              : c.num_attention_heads;
+  c.head_dim = file.find(a + "attention.key_length") ? positive_int(file, a + "attention.key_length")
+                                                     : c.hidden_size / c.num_attention_heads;
+  c.intermediate_size = positive_int(file, a + "feed_forward_length");
+  c.max_position_embeddings = positive_int(file, a + "context_length");
+
+  // The vocabulary is as large as the embedding table (the token list may be padded differently).
+  const TensorInfo* embed = file.find_tensor("token_embd.weight");
+  if (!embed || embed->ne.size() != 2)
+    throw Error(file.path().filename().string() + " has no 2-D token_embd.weight tensor.");
+  c.vocab_size = static_cast<int>(embed->ne[1]);
+  c.tie_word_embeddings = file.find_tensor("output.weight") == nullptr;
+
+  // RoPE layout, by architecture name (the one place where GGUF and HF weights differ in order):
+  switch (c.architecture) {
+    case Architecture::kLlama:
+      // llama.cpp's converter permutes llama's q_proj/k_proj rows into Meta's interleaved order
+      // (llama.cpp's RoPE type NORM). We keep the file's rows and rotate pairs (2i, 2i+1).
+      c.rope_layout = RopeLayout::kInterleaved;
+      break;
+    case Architecture::kQwen2:
+      // qwen2 GGUFs keep HF's row order, and llama.cpp rotates them NEOX-style: HF's rotate_half.
+      c.rope_layout = RopeLayout::kHalfSplit;
+      break;
+    case Architecture::kGpt2:
+      c.rope_layout = RopeLayout::kNone;  // learned absolute positions (position_embd)
+      break;
+  }
+  if (const Value* v = file.find(a + "rope.freq_base")) c.rope_theta = static_cast<float>(v->as_float());
+
+  if (c.architecture == Architecture::kGpt2) {
+    c.norm = NormKind::kLayerNorm;
+    c.hidden_act = Activation::kGeluTanh;
+    c.attention_bias = true;
+    c.mlp_bias = true;
+    if (const Value* v = file.find(a + "attention.layer_norm_epsilon")) c.norm_eps = static_cast<float>(v->as_float());
+  } else {
+    c.norm = NormKind::kRmsNorm;
+    c.hidden_act = Activation::kSilu;
+    c.attention_bias = file.find_tensor("blk.0.attn_q.bias") != nullptr;  // Qwen2: q/k/v biases
+    if (const Value* v = file.find(a + "attention.layer_norm_rms_epsilon")) c.norm_eps = static_cast<float>(v->as_float());
+  }
+
+  if (const Value* v = file.find("tokenizer.ggml.bos_token_id")) c.bos_token_id = static_cast<int>(v->as_int());
+  // Generation stops at the end-of-sequence token and, when the file names one, end-of-turn.
+  for (const char* key : {"tokenizer.ggml.eos_token_id", "tokenizer.ggml.eot_token_id"})
+    if (const Value* v = file.find(key)) {
+      const int id = static_cast<int>(v->as_int());
+      if (c.eos_token_ids.empty() || c.eos_token_ids.front() != id) c.eos_token_ids.push_back(id);
+    }
+  return c;
+}
+
+GgufTensorFile::GgufTensorFile(std::shared_ptr<const GgufFile> file) : file_(std::move(file)) {
+  const Architecture arch = architecture_from_name(*file_);
+  for (const TensorInfo& info : file_->tensors()) {
+    HfName hf = hf_name(arch, info.name);
+    if (hf.name.empty()) hf.name = info.name;  // no HF counterpart: keep the GGUF name
+    Shape shape(info.ne.rbegin(), info.ne.rend());  // GGUF lists dims innermost first; HF outermost
+    const bool transpose = hf.transpose && shape.size() == 2;
+    if (transpose) std::swap(shape[0], shape[1]);
+    if (!index_.emplace(hf.name, entries_.size()).second)
+      throw Error(file_->path().filename().string() + " maps two tensors to the HF name '" + hf.name + "'.");
+    entries_.push_back({hf.name, Entry{&info, shape, transpose}});
+  }
+}
+
+std::vector<std::string> GgufTensorFile::names() const {
+  std::vector<std::string> names;
+  for (const auto& [name, e] : entries_) names.push_back(name);
+  return names;
+}
+
+bool GgufTensorFile::contains(const std::string& name) const { return index_.count(name) != 0; }
+
+const GgufTensorFile::Entry& GgufTensorFile::entry(const std::string& name) const {
+  const auto it = index_.find(name);
+  if (it == index_.end()) throw Error(describe() + " has no tensor named '" + name + "'.");
+  return entries_[it->second].second;
+}
+
+Shape GgufTensorFile::shape(const std::string& name) const { return entry(name).shape; }
+
+Tensor GgufTensorFile::read(const std::string& name) const {
+  const Entry& e = entry(name);
+  const std::vector<float> values = file_->read_fp32(*e.info);
+  // kvlm::Tensor convention: shape[0] rows of (product of the rest); a 1-D tensor is one row.
+  const Eigen::Index rows = e.shape.size() < 2 ? 1 : e.shape[0];
+  const Eigen::Index cols = static_cast<Eigen::Index>(values.size()) / rows;
+  Tensor t{e.shape, Matrix(rows, cols)};
+  if (e.transpose)  // the file holds [cols rows of `rows` values]: read it so, then transpose
+    t.data = MatrixMap(values.data(), cols, rows).transpose();
+  else
+    t.data = MatrixMap(values.data(), rows, cols);
+  return t;
+}
+
+std::string GgufTensorFile::describe() const { return file_->path().filename().string(); }
+
+}  // namespace gguf
+
+ModelSource open_gguf(const std::filesystem::path& path) {
+  auto file = std::make_shared<const gguf::GgufFile>(path);
+  ModelSource source;
+  source.config = gguf::config_from_gguf(*file);
+  source.tensors = std::make_unique<gguf::GgufTensorFile>(std::move(file));
+  return source;
+}
+
+}  // namespace kvlm

@@ -1,0 +1,77 @@
+// Block dequantization (Q8_0, Q4_0, Q4_1, BF16, F16) against gguf-py's own dequantize.
+// Not a test of the file parser's error paths: test_gguf_corrupt.cpp does that.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "kvlm/io/dtype.hpp"
+#include "kvlm/io/gguf.hpp"
+#include "kvlm/io/gguf_quant.hpp"
+#include "paths.hpp"
+
+namespace kvlm::gguf {
+namespace {
+
+// data/gguf/quant_golden.gguf (scripts/reference/make_gguf_fixtures.py) holds, for each type T,
+// a tensor "t" of 4 x 96 values in type T and "t.expected": gguf.quants.dequantize of the same bytes.
+class QuantGolden : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(QuantGolden, MatchesGgufPyDequantizeExactly) {
+  const GgufFile file(test::data_dir() / "gguf" / "quant_golden.gguf");
+  const std::string name = GetParam();
+  const TensorInfo* quantized = file.find_tensor(name);
+  const TensorInfo* expected = file.find_tensor(name + ".expected");
+  ASSERT_TRUE(quantized && expected);
+  EXPECT_EQ(quantized->ne, expected->ne);
+  const std::vector<float> got = file.read_fp32(*quantized);
+  const std::vector<float> want = file.read_fp32(*expected);
+  ASSERT_EQ(got.size(), want.size());
+  // Exact: both sides compute fp16(d) * q (+ fp16(m)) in fp32, the same operations in the same order.
+  for (size_t i = 0; i < got.size(); ++i) {
+    if (std::isnan(want[i])) {
+      EXPECT_TRUE(std::isnan(got[i])) << name << "[" << i << "]";
+    } else {
+      EXPECT_EQ(got[i], want[i]) << name << "[" << i << "]";
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Types, QuantGolden, ::testing::Values("q8_0", "q4_0", "q4_1", "bf16", "f16"));
+
+TEST(GgufQuant, BlockSizesAreGgmls) {
+  // ggml's block structs: block_q8_0 = 2 + 32, block_q4_0 = 2 + 16, block_q4_1 = 2 + 2 + 16 bytes.
+  EXPECT_EQ(supported_type_traits(8)->block_bytes, 34);
+  EXPECT_EQ(supported_type_traits(2)->block_bytes, 18);
+  EXPECT_EQ(supported_type_traits(3)->block_bytes, 20);
+  EXPECT_EQ(supported_type_traits(3)->block_size, 32);
+  EXPECT_EQ(supported_type_traits(12), nullptr);  // Q4_K: not supported
+  EXPECT_EQ(ggml_type_name(12), "Q4_K");
+  EXPECT_EQ(ggml_type_name(999), "type 999");
+}
+
+TEST(GgufQuant, Q4_1HandBuiltBlock) {
+  // d = 0.5, m = -1.0; byte j = (hi << 4) | lo with lo = j, hi = 15 - j.
+  std::vector<std::byte> block(20);
+  const uint16_t d = 0x3800, m = 0xBC00;  // fp16 0.5 and -1.0
+  std::memcpy(block.data(), &d, 2);
+  std::memcpy(block.data() + 2, &m, 2);
+  for (int j = 0; j < 16; ++j) block[4 + j] = static_cast<std::byte>(((15 - j) << 4) | j);
+  std::vector<float> out(32);
+  dequantize(3, block, out);
+  for (int j = 0; j < 16; ++j) {
+    EXPECT_EQ(out[j], 0.5f * j - 1.0f);
+    EXPECT_EQ(out[j + 16], 0.5f * (15 - j) - 1.0f);
+  }
+}
+
+TEST(GgufQuant, HalfFloats) {
+  EXPECT_EQ(fp16_to_fp32(0x3C00), 1.0f);
+  EXPECT_EQ(fp16_to_fp32(0x7BFF), 65504.0f);
+  EXPECT_EQ(fp16_to_fp32(0x0001), std::ldexp(1.0f, -24));  // smallest subnormal
+  EXPECT_TRUE(std::isinf(fp16_to_fp32(0xFC00)));
+  EXPECT_EQ(bf16_to_fp32(0x3F80), 1.0f);
+  EXPECT_EQ(bf16_to_fp32(0xC020), -2.5f);
+}
+
+}  // namespace
+}  // namespace kvlm::gguf
