@@ -13,6 +13,7 @@ Which model the notebooks use:
 """
 from __future__ import annotations
 
+import functools
 import glob
 import os
 import pathlib
@@ -39,25 +40,33 @@ import kvlm  # noqa: E402  (the C++ library, through src/python/module.cpp)
 
 
 def smollm2_path() -> pathlib.Path | None:
-    """$KVLM_MODEL, or the first models/*SmolLM2*.gguf, or None."""
+    """$KVLM_MODEL, or models/*SmolLM2*.gguf, or the HF folder models/SmolLM2*/, or None."""
     if os.environ.get("KVLM_MODEL"):
         return pathlib.Path(os.environ["KVLM_MODEL"])
     found = sorted((ROOT / "models").glob("*SmolLM2*.gguf"))
+    found += sorted(p for p in (ROOT / "models").glob("SmolLM2*") if (p / "config.json").exists())
     return found[0] if found else None
 
 
+def _tokenizer_for(model_path: pathlib.Path):
+    """The model's tokenizer: inside the GGUF or HF folder, else a tokenizer.json in a models/SmolLM2* folder."""
+    candidates = [model_path] + sorted((ROOT / "models").glob("SmolLM2*/tokenizer.json"))
+    for candidate in candidates:
+        try:
+            return kvlm.load_tokenizer(candidate)
+        except kvlm.Error as e:
+            print(f"note: no tokenizer from {candidate.name} ({e})")
+    return None
+
+
+@functools.lru_cache(maxsize=None)  # a notebook that asks twice gets the same model, loaded once
 def demo_model(fixture: str = "llama-gqa-tied"):
     """(model, tokenizer or None, name): SmolLM2 when present and loadable, else data/models/<fixture>."""
     path = smollm2_path()
     if path is not None:
         try:
             model = kvlm.load_model(path)
-            try:
-                tokenizer = kvlm.load_tokenizer(path)
-            except kvlm.Error as e:
-                print(f"note: no tokenizer from {path.name} ({e})")
-                tokenizer = None
-            return model, tokenizer, path.stem
+            return model, _tokenizer_for(path), path.stem
         except kvlm.Error as e:
             print(f"note: {path.name} present but not loadable by this build ({e}); using a fixture")
     return kvlm.load_model(DATA / "models" / fixture), None, fixture
@@ -66,11 +75,9 @@ def demo_model(fixture: str = "llama-gqa-tied"):
 def demo_tokenizer():
     """(tokenizer, name): SmolLM2's when loadable, else GPT-2's from ../shared, else a tiny fixture."""
     path = smollm2_path()
-    if path is not None:
-        try:
-            return kvlm.load_tokenizer(path), path.stem
-        except kvlm.Error as e:
-            print(f"note: cannot read the tokenizer of {path.name} with this build ({e})")
+    tokenizer = _tokenizer_for(path) if path is not None else None
+    if tokenizer is not None:
+        return tokenizer, path.stem
     shared = pathlib.Path(os.environ.get("KVLM_SHARED_DIR", ROOT.parent / "shared"))
     if (shared / "tokenizers" / "gpt2" / "tokenizer.json").exists():
         return kvlm.load_tokenizer(shared / "tokenizers" / "gpt2" / "tokenizer.json"), "gpt2"
