@@ -1,0 +1,118 @@
+"""Tests of the `kvlm` Python module (src/python/module.cpp) against HF's own numbers.
+
+Not the library's test suite (tests/*.cpp under ctest is): these check that the bindings hand the
+C++ results over intact. The reference is each fixture's reference.safetensors, written by HF
+transformers (scripts/reference/make_fixtures.py) and read here with safetensors/numpy, not with kvlm.
+Run: pytest tests/python   (after building; notebooks/_setup.py finds the module, or set KVLM_PYTHON_PATH)
+"""
+import pathlib
+import sys
+
+import numpy as np
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "notebooks"))
+from _setup import kvlm  # noqa: E402
+
+safetensors_numpy = pytest.importorskip("safetensors.numpy")
+
+MODELS = ROOT / "data" / "models"
+FIXTURES = ["llama-mha", "llama-gqa-tied", "llama-mqa-f16", "qwen2-bf16", "gpt2"]
+# fp32 kvlm vs HF's float64 run; the same tolerance as kvlm/verify/reference.hpp (Tolerance::logits).
+LOGIT_TOLERANCE = 1e-4
+
+
+def hf_reference(fixture):
+    """{prompt: {field: array}} straight from the file HF wrote."""
+    tensors = safetensors_numpy.load_file(str(MODELS / fixture / "reference.safetensors"))
+    prompts = {}
+    for key, value in tensors.items():
+        prompt, field = key.split(".", 1)
+        prompts.setdefault(prompt, {})[field] = value
+    return prompts
+
+
+@pytest.mark.parametrize("fixture", FIXTURES)
+def test_logits_and_hidden_states_match_hf(fixture):
+    model = kvlm.load_model(MODELS / fixture)
+    for name, ref in hf_reference(fixture).items():
+        ids = ref["input_ids"].tolist()
+        out = kvlm.forward(model, ids, output_hidden_states=True)
+        assert out.logits.shape == ref["logits"].shape
+        assert np.abs(out.logits - ref["logits"]).max() < LOGIT_TOLERANCE, name
+        for l, h in enumerate(out.hidden_states):
+            expected = ref[f"hidden{l}"]
+            # absolute + relative, as Tolerance::hidden / hidden_relative: the residual stream grows
+            assert np.all(np.abs(h - expected) <= 1e-4 + 1e-4 * np.abs(expected)), f"{name} hidden{l}"
+
+
+@pytest.mark.parametrize("fixture", ["llama-mha", "qwen2-bf16"])
+def test_cache_holds_hf_keys_and_values(fixture):
+    model = kvlm.load_model(MODELS / fixture)
+    c = model.config
+    ref = hf_reference(fixture)["p2"]
+    ids = ref["input_ids"].tolist()
+    cache = kvlm.KVCache(c, max_seq_len=len(ids))
+    kvlm.forward(model, ids, cache=cache)
+    for l in range(c.num_hidden_layers):
+        for kind, ours in (("k", cache.keys(l)), ("v", cache.values(l))):
+            theirs = ref[f"layer{l}.{kind}"]  # [KV, T, hd] -> [T, KV * hd]
+            theirs = theirs.transpose(1, 0, 2).reshape(len(ids), -1)
+            assert np.abs(ours - theirs).max() < 1e-4
+
+
+def test_greedy_paths_match_hf_and_each_other():
+    model = kvlm.load_model(MODELS / "llama-gqa-tied")
+    for name, ref in hf_reference("llama-gqa-tied").items():
+        ids, n = ref["input_ids"].tolist(), len(ref["greedy"])
+        naive = kvlm.generate_naive(model, ids, max_new_tokens=n)
+        cached = kvlm.generate_cached(model, ids, max_new_tokens=n)
+        assert naive.tokens == cached.tokens == ref["greedy"].tolist(), name
+        assert len(cached.step_ms) == n and cached.kv_cache_bytes > 0 and naive.kv_cache_bytes == 0
+
+
+def test_attention_weights_are_causal_probabilities():
+    model = kvlm.load_model(MODELS / "llama-gqa-tied")
+    out = kvlm.forward(model, list(range(1, 9)), output_attentions=True)
+    assert len(out.attentions) == model.config.num_hidden_layers
+    for a in out.attentions:
+        assert a.shape == (model.config.num_attention_heads, 8, 8)
+        assert np.allclose(a.sum(-1), 1, atol=1e-5)
+        assert np.all(np.triu(a, k=1) == 0)
+
+
+def test_read_reference_matches_safetensors():
+    path = MODELS / "gpt2" / "reference.safetensors"
+    raw = hf_reference("gpt2")
+    for ref in kvlm.read_reference(path):
+        assert ref.input_ids == raw[ref.name]["input_ids"].tolist()
+        assert np.array_equal(ref.logits, raw[ref.name]["logits"])
+        assert ref.greedy == raw[ref.name]["greedy"].tolist()
+
+
+def test_rope_preserves_length_and_matches_the_formula():
+    hd, theta = 16, 10000.0
+    cos, sin = kvlm.rope_angles(hd, theta, 3, 2)
+    expected = np.array([[p * theta ** (-2 * i / hd) for i in range(hd // 2)] for p in (3, 4)])
+    assert np.allclose(cos, np.cos(expected), atol=1e-6) and np.allclose(sin, np.sin(expected), atol=1e-6)
+    x = np.random.default_rng(0).normal(size=(2, 2 * hd)).astype(np.float32)
+    for layout in (kvlm.RopeLayout.half_split, kvlm.RopeLayout.interleaved):
+        y = kvlm.apply_rope(x, 2, hd, cos, sin, layout)
+        assert np.allclose(np.linalg.norm(y.reshape(2, 2, hd), axis=-1), np.linalg.norm(x.reshape(2, 2, hd), axis=-1))
+
+
+def test_kv_cache_bytes_per_token_formula():
+    assert kvlm.kv_cache_bytes_per_token(30, 3, 64) == 2 * 30 * 3 * 64 * 4  # SmolLM2-135M in fp32
+    model = kvlm.load_model(MODELS / "llama-gqa-tied")
+    c = model.config
+    assert kvlm.KVCache.bytes_per_token(c) == 2 * c.num_hidden_layers * c.num_key_value_heads * c.head_dim * 4
+    assert kvlm.KVCache(c, 10).bytes() == 10 * kvlm.KVCache.bytes_per_token(c)
+
+
+def test_errors_become_kvlm_error():
+    model = kvlm.load_model(MODELS / "llama-mha")
+    with pytest.raises(kvlm.Error, match="vocabulary"):
+        kvlm.forward(model, [model.config.vocab_size])
+    with pytest.raises(kvlm.Error):
+        kvlm.load_model(MODELS / "does-not-exist")
