@@ -13,3 +13,6 @@ ctest --test-dir build/release -j2 --output-on-failure -LE exercises
 
 # The exercises: each must pass against the library's implementation and fail as a skeleton.
 bash scripts/check-exercises.sh
+
+# Every notebook, executed with nbclient on the build's Python module; a cell that raises fails.
+bash scripts/run-notebooks.sh
