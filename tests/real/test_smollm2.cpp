@@ -3,6 +3,8 @@
 // Skips with a message when models/ does not hold the model.
 #include <gtest/gtest.h>
 
+#include <sys/resource.h>
+
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -57,6 +59,20 @@ TEST_F(SmolLM2, ConfigIsTheRealModel) {
   EXPECT_EQ(KVCache::bytes_per_token(c), 2u * 30 * 3 * 64 * 4);
 }
 
+// Loading dequantizes into fp32 matrices while the GGUF is only mapped, one tensor at a time: the
+// peak stays near the fp32 weights themselves. The bound: 1.5 x fp32 weights + KV cache.
+TEST_F(SmolLM2, PeakMemoryStaysNearTheFp32Weights) {
+  GenerationConfig config;
+  config.max_new_tokens = 16;
+  const Generation g = generate_cached(*model_, prompts_->back().input_ids, config);
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  const double peak = usage.ru_maxrss * 1024.0;  // ru_maxrss is in KiB on Linux
+  const double fp32_weights = 4.0 * static_cast<double>(parameter_count(*model_));
+  EXPECT_LT(peak, 1.5 * fp32_weights + static_cast<double>(g.stats.kv_cache_bytes))
+      << "peak RSS " << peak / 1e6 << " MB for " << fp32_weights / 1e6 << " MB of fp32 weights";
+}
+
 // HF's tokenizer for the same GGUF (AutoTokenizer.from_pretrained(gguf_file=...)) on the golden strings.
 TEST_F(SmolLM2, TokenizerMatchesHF) {
   std::ifstream in(test::data_dir() / "smollm2" / "tokenizer_golden.json");
@@ -86,13 +102,15 @@ TEST_F(SmolLM2, PromptsAndChatTemplateMatchHF) {
 }
 
 // Logits: the 64 largest at every position (the compact reference keeps those), fp32 against HF's
-// float64 run on the same dequantized weights. Measured: 5.2e-5 at most (logits reach ~30).
+// float64 run on the same dequantized weights. Measured: up to 1.0e-4 with one thread, 5.2e-5 with
+// two (logits reach 38); HF's own fp32 run is 5e-5 from its float64 run on these prompts. Bound: 2e-4.
+constexpr float kLogitTolerance = 2e-4f;
 TEST_F(SmolLM2, LogitsMatchHF) {
   for (const ReferencePrompt& p : *prompts_) {
     const Matrix logits = forward(*model_, p.input_ids, 0, nullptr);
     for (size_t t = 0; t < p.topk_ids.size(); ++t) {
       for (size_t j = 0; j < p.topk_ids[t].size(); ++j)
-        EXPECT_NEAR(logits(t, p.topk_ids[t][j]), p.topk_values(t, j), 1e-4f) << p.name << " position " << t;
+        EXPECT_NEAR(logits(t, p.topk_ids[t][j]), p.topk_values(t, j), kLogitTolerance) << p.name << " position " << t;
       Eigen::Index best;
       logits.row(t).maxCoeff(&best);
       EXPECT_EQ(best, p.topk_ids[t][0]) << p.name << " position " << t;
