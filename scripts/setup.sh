@@ -27,7 +27,9 @@ fi
 
 # Python tools for the notebooks and their tests (not torch: that is only for making references).
 echo "== pip install -r requirements.txt"
-python3 -m pip install -q -r requirements.txt 2>&1 | grep -v "Running pip as the 'root' user" || true
+# Debian 12's own python3 refuses system-wide pip installs (PEP 668) unless told otherwise; these
+# are a few plain packages, so we tell it. A pyenv or venv python ignores the variable.
+PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install -q --root-user-action=ignore -r requirements.txt
 
 echo "== building (build/release)"
 cmake --preset release >/dev/null
