@@ -16,3 +16,11 @@ bash scripts/check-exercises.sh
 
 # Every notebook, executed with nbclient on the build's Python module; a cell that raises fails.
 bash scripts/run-notebooks.sh
+
+# Bad input under AddressSanitizer and UBSan (the debug preset): every malformed model, GGUF or
+# tokenizer file and every bad command line must end in an error sentence, never a memory error.
+cmake --preset debug >/dev/null
+cmake --build --preset debug --target test_robustness test_gguf_corrupt test_tokenizer_bad_input kvlm_cli
+for t in tests/test_robustness tests/io/test_gguf_corrupt tests/tokenizer/test_tokenizer_bad_input; do
+  OMP_NUM_THREADS=1 "build/debug/$t" --gtest_brief=1
+done

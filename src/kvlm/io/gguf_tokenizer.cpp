@@ -13,8 +13,9 @@ constexpr int32_t kTypeControl = 3, kTypeUserDefined = 4;
 
 // tokenizer.ggml.pre names the pre-tokenizer by model family, as llama.cpp's llama-vocab.cpp does.
 std::vector<PreTokenizerStep> pre_tokenizer_for(const std::string& pre) {
-  PreTokenizerStep split{PreTokenizerStep::Kind::kSplit};
-  PreTokenizerStep bytes{PreTokenizerStep::Kind::kByteLevel};
+  PreTokenizerStep split, bytes;
+  split.kind = PreTokenizerStep::Kind::kSplit;
+  bytes.kind = PreTokenizerStep::Kind::kByteLevel;
   bytes.use_regex = false;  // the split already cut the text
   if (pre.empty() || pre == "default" || pre == "gpt-2" || pre == "gpt2") {
     split.pattern = kGpt2Pattern;
@@ -22,7 +23,8 @@ std::vector<PreTokenizerStep> pre_tokenizer_for(const std::string& pre) {
   }
   if (pre == "smollm" || pre == "starcoder" || pre == "refact") {
     // llama.cpp: every digit on its own ("\p{N}"), then GPT-2's pattern.
-    PreTokenizerStep digits{PreTokenizerStep::Kind::kDigits};
+    PreTokenizerStep digits;
+    digits.kind = PreTokenizerStep::Kind::kDigits;
     digits.individual_digits = true;
     split.pattern = kGpt2Pattern;
     return {digits, split, bytes};

@@ -21,9 +21,9 @@ RopeAngles rope_angles(int head_dim, float theta, int start_pos, int num_positio
 }
 
 void apply_rope(Matrix& x, int num_heads, int head_dim, const RopeAngles& angles, RopeLayout layout) {
+  if (layout == RopeLayout::kNone) return;  // GPT-2: positions were added to the embeddings instead
   assert(x.cols() == static_cast<Eigen::Index>(num_heads) * head_dim);
   assert(angles.cos.rows() == x.rows() && angles.cos.cols() == head_dim / 2);
-  if (layout == RopeLayout::kNone) return;
   const int half = head_dim / 2;
   for (Eigen::Index t = 0; t < x.rows(); ++t) {
     for (int h = 0; h < num_heads; ++h) {
