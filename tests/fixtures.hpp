@@ -16,7 +16,6 @@ struct Fixture {
   std::string name;                  // a gtest-friendly name, e.g. "own_llama_mha"
   std::filesystem::path model;       // HF folder or llama2.c .bin
   std::filesystem::path reference;   // reference.safetensors (HF transformers' outputs)
-  bool hf_rope_layout = true;        // false for llama2.c files: their cached keys are in Meta's layout
 };
 
 inline std::string gtest_name(std::string s) {
@@ -32,10 +31,10 @@ inline void add_fixtures_in(const std::filesystem::path& dir, const std::string&
   std::sort(folders.begin(), folders.end());
   for (const auto& f : folders) {
     const auto ref = f / "reference.safetensors";
-    if (std::filesystem::exists(f / "config.json")) out.push_back({gtest_name(prefix + f.filename().string()), f, ref, true});
+    if (std::filesystem::exists(f / "config.json")) out.push_back({gtest_name(prefix + f.filename().string()), f, ref});
     for (const auto& e : std::filesystem::directory_iterator(f))
       if (e.path().extension() == ".bin")
-        out.push_back({gtest_name(prefix + f.filename().string() + "_" + e.path().stem().string()), e.path(), ref, false});
+        out.push_back({gtest_name(prefix + f.filename().string() + "_" + e.path().stem().string()), e.path(), ref});
   }
 }
 

@@ -55,10 +55,16 @@ TEST_P(Reference, HiddenStatesAfterEveryLayer) {
 
 // After prefilling a prompt, the cache must hold what HF's DynamicCache holds: for each layer,
 // K (after RoPE) and V, stored by HF as [kv_heads, T, head_dim]; kvlm stores [T, kv_heads * head_dim].
+// A llama2.c file keeps Meta's interleaved layout: its q/k rows, and so its rotated keys, are HF's
+// permuted (HF dimension i <-> 2i, i + head_dim/2 <-> 2i + 1); values are not permuted.
 TEST_P(Reference, PrefilledKVCacheMatchesHF) {
-  if (!GetParam().hf_rope_layout) GTEST_SKIP() << "llama2.c keys are rotated in Meta's layout; the logits tests cover it";
   const SafetensorsFile ref(GetParam().reference);
   const ModelConfig& c = model_.config;
+  const int half = c.head_dim / 2;
+  auto our_key_dim = [&](int d) {
+    if (c.rope_layout != RopeLayout::kInterleaved) return d;
+    return d < half ? 2 * d : 2 * (d - half) + 1;
+  };
   for (const ReferencePrompt& p : prompts_) {
     KVCache cache(c, static_cast<int>(p.input_ids.size()));
     forward(model_, p.input_ids, 0, &cache);
@@ -70,7 +76,7 @@ TEST_P(Reference, PrefilledKVCacheMatchesHF) {
       for (int h = 0; h < c.num_key_value_heads; ++h)
         for (int t = 0; t < T; ++t)
           for (int d = 0; d < c.head_dim; ++d) {
-            EXPECT_NEAR(cache.keys(l)(t, h * c.head_dim + d), k.data(h, t * c.head_dim + d), kStateTolerance)
+            EXPECT_NEAR(cache.keys(l)(t, h * c.head_dim + our_key_dim(d)), k.data(h, t * c.head_dim + d), kStateTolerance)
                 << pre << " key head " << h << " pos " << t << " dim " << d;
             EXPECT_NEAR(cache.values(l)(t, h * c.head_dim + d), v.data(h, t * c.head_dim + d), kStateTolerance)
                 << pre << " value head " << h << " pos " << t << " dim " << d;

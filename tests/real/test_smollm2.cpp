@@ -5,6 +5,8 @@
 
 #include <sys/resource.h>
 
+#include <cmath>
+#include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -125,6 +127,41 @@ TEST_F(SmolLM2, HiddenStatesMatchHF) {
     EXPECT_FALSE(c.first_bad_layer) << p.name << ": departs at layer " << *c.first_bad_layer << ", position "
                                     << c.first_bad_position.value_or(-1) << " (max diff " << c.max_hidden_diff << ")";
   }
+}
+
+// The prefilled KV cache against HF's (keys after RoPE). kvlm keeps llama.cpp's interleaved Q/K
+// rows, so its key dimension 2i is HF's i and 2i+1 is HF's i + 32; values are not permuted.
+// Bound: the hidden-state rule, 1e-4 + 5e-5 x the largest |key| of that position and head.
+TEST_F(SmolLM2, PrefilledKVCacheMatchesHF) {
+  const SafetensorsFile ref(reference_path());
+  const ModelConfig& c = model_->config;
+  const int hd = c.head_dim, half = hd / 2;
+  float worst = 0;
+  for (const ReferencePrompt& p : *prompts_) {
+    const int T = static_cast<int>(p.input_ids.size());
+    KVCache cache(c, T);
+    forward(*model_, p.input_ids, 0, &cache);
+    for (int l = 0; l < c.num_hidden_layers; ++l) {
+      const std::string pre = p.name + ".layer" + std::to_string(l);
+      const Tensor k = ref.read(pre + ".k"), v = ref.read(pre + ".v");  // [KV, T, hd]
+      for (int h = 0; h < c.num_key_value_heads; ++h)
+        for (int t = 0; t < T; ++t) {
+          const auto hf_k = k.data.row(h).segment(t * hd, hd), hf_v = v.data.row(h).segment(t * hd, hd);
+          const float k_bound = 1e-4f + 5e-5f * hf_k.cwiseAbs().maxCoeff();
+          const float v_bound = 1e-4f + 5e-5f * hf_v.cwiseAbs().maxCoeff();
+          for (int d = 0; d < hd; ++d) {
+            const int ours = d < half ? 2 * d : 2 * (d - half) + 1;
+            const float dk = std::abs(cache.keys(l)(t, h * hd + ours) - hf_k(d));
+            const float dv = std::abs(cache.values(l)(t, h * hd + d) - hf_v(d));
+            worst = std::max({worst, dk, dv});
+            ASSERT_LE(dk, k_bound) << pre << " key head " << h << " position " << t << " dim " << d;
+            ASSERT_LE(dv, v_bound) << pre << " value head " << h << " position " << t << " dim " << d;
+          }
+        }
+    }
+  }
+  RecordProperty("max_kv_diff", std::to_string(worst));
+  std::printf("max |K/V - HF| = %.3g\n", worst);
 }
 
 // The greedy continuation, 64 tokens for each prompt, token for token (smallest reference margin: 0.009).
