@@ -18,10 +18,12 @@ std::vector<int> to_ints(const std::vector<int64_t>& v) { return {v.begin(), v.e
 std::vector<ReferencePrompt> read_reference(const std::filesystem::path& path) {
   const SafetensorsFile file(path);
   std::vector<ReferencePrompt> prompts;
-  for (int i = 0; file.contains("p" + std::to_string(i) + ".input_ids"); ++i) {
+  // Prompts are p0, p1, ... for as long as their input_ids exist.
+  for (int i = 0;; ++i) {
     ReferencePrompt p;
-    p.name = "p" + std::to_string(i);
+    p.name = std::string("p").append(std::to_string(i));  // (not "p" + ...: GCC 12 warns falsely)
     const std::string pre = p.name + ".";
+    if (!file.contains(pre + "input_ids")) break;
     p.input_ids = to_ints(file.read_ints(pre + "input_ids"));
     if (file.contains(pre + "logits")) p.logits = file.read(pre + "logits").data;
     if (file.contains(pre + "logits_topk_values")) {
