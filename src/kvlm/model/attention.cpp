@@ -20,9 +20,8 @@ Matrix scaled_dot_product_attention(const MatrixRef& q, const MatrixRef& k, cons
   Matrix out(T, q.cols());
   if (probs) probs->assign(num_heads, Matrix());
 
-// Threads only pay off past ~1M multiply-adds; below that, waking them costs more than the work.
-#pragma omp parallel for schedule(static) if (T * S * q.cols() > (1 << 20))
-  for (int h = 0; h < num_heads; ++h) {
+  // One head: scores, causal softmax, weighted sum of values. Heads are independent.
+  auto attend = [&](int h) {
     const int kv = h / groups;  // HF: repeat_kv
     const auto q_h = q.middleCols(h * head_dim, head_dim);   // [T, hd]
     const auto k_h = k.middleCols(kv * head_dim, head_dim);  // [S, hd]
@@ -38,6 +37,15 @@ Matrix scaled_dot_product_attention(const MatrixRef& q, const MatrixRef& k, cons
     }
     out.middleCols(h * head_dim, head_dim).noalias() = p * v_h;  // [T, hd]
     if (probs) (*probs)[h] = std::move(p);
+  };
+
+  // Threads only pay off past ~1M multiply-adds; below that, waking them costs more than the work.
+  // (A plain loop, not an OpenMP `if` clause: see linear.cpp on Eigen products in serial regions.)
+  if (T * S * q.cols() > (1 << 20)) {
+#pragma omp parallel for schedule(static)
+    for (int h = 0; h < num_heads; ++h) attend(h);
+  } else {
+    for (int h = 0; h < num_heads; ++h) attend(h);
   }
   return out;
 }

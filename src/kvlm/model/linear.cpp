@@ -4,9 +4,11 @@
 //    64 rows, and each output is one row's dot product computed by the same code whatever the
 //    number of threads, so decode results do not depend on it;
 //  - prefill (T > 1) is matrix-matrix. Eigen's own threading barely helps for tall weights such as
-//    gate_proj [1536, 576] or lm_head [49152, 576] (measured: 1.0x with 2 threads), so we give each
-//    thread its own slice of the weight instead (1.8-1.9x). Eigen picks its blocking from the slice's
-//    size, so prefill sums may change order (not value) with the thread count.
+//    gate_proj [1536, 576] or lm_head [49152, 576] (1.0x with 2 threads), so each thread gets its own
+//    slice of the weight instead (1.8-1.9x). Eigen picks its blocking from the slice's size, so
+//    prefill sums may change order with the thread count.
+// Small products run outside any OpenMP region: an Eigen product inside a region that OpenMP made
+// serial (an `if` clause) starts a nested team and spins waiting for threads that never come.
 #include "kvlm/model/linear.hpp"
 
 #include <omp.h>
@@ -36,12 +38,15 @@ Matrix matrix_vector(const MatrixRef& x, const Matrix& weight) {
 Matrix matrix_matrix(const MatrixRef& x, const Matrix& weight) {
   const Eigen::Index out = weight.rows();
   Matrix y(x.rows(), out);
-  const bool parallel = x.rows() * out * weight.cols() > kMinParallelWork;
-  const int slices = parallel ? omp_get_max_threads() : 1;
+  const int slices = omp_get_max_threads();
+  if (slices == 1 || x.rows() * out * weight.cols() <= kMinParallelWork) {
+    y.noalias() = x * weight.transpose();
+    return y;
+  }
   // One slice per thread, of equal size rounded up to a multiple of 16 (one AVX-512 register).
   constexpr Eigen::Index kAlign = 16;
   const Eigen::Index per_slice = ((out + slices - 1) / slices + kAlign - 1) / kAlign * kAlign;
-#pragma omp parallel for schedule(static) num_threads(slices) if (parallel)
+#pragma omp parallel for schedule(static) num_threads(slices)
   for (int s = 0; s < slices; ++s) {
     const Eigen::Index r0 = std::min(out, s * per_slice), n = std::min(per_slice, out - r0);
     if (n > 0) y.middleCols(r0, n).noalias() = x * weight.middleRows(r0, n).transpose();
