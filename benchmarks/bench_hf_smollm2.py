@@ -38,6 +38,34 @@ def run_once(model, prompt: torch.Tensor, new_tokens: int) -> tuple[float, float
     return t1 - t0, t2 - t1
 
 
+def measure(model_path: Path, threads: int, prompt_tokens: int, new_tokens: int, repeats: int) -> dict:
+    """Loads the model in HF transformers and returns its best prefill and decode speed as a dict."""
+    torch.set_num_threads(threads)
+    kw = {"gguf_file": model_path.name} if model_path.suffix == ".gguf" else {}
+    where = model_path.parent if kw else model_path
+    model = AutoModelForCausalLM.from_pretrained(where, dtype=torch.float32, attn_implementation="eager", **kw)
+    model.eval()
+    # A fixed prompt: ids 1000, 1001, ... (the speed does not depend on which tokens they are).
+    prompt = torch.arange(1000, 1000 + prompt_tokens).unsqueeze(0)
+
+    run_once(model, prompt, 4)  # warm-up
+    runs = [run_once(model, prompt, new_tokens) for _ in range(repeats)]
+    prefill_s = min(r[0] for r in runs)
+    decode_s = min(r[1] for r in runs)
+    return {
+        "model": model_path.name,
+        "framework": f"transformers {transformers.__version__}, torch {torch.__version__}",
+        "dtype": "float32", "attention": "eager", "device": "cpu", "threads": threads,
+        "cpu": platform.processor() or platform.machine(), "cpu_count": os.cpu_count(),
+        "load_average_1min": round(os.getloadavg()[0], 2),
+        "prompt_tokens": prompt_tokens, "new_tokens": new_tokens, "repeats": repeats,
+        "prefill_ms": round(prefill_s * 1e3, 2),
+        "prefill_tok_per_s": round(prompt_tokens / prefill_s, 2),
+        "decode_ms": round(decode_s * 1e3, 2),
+        "decode_tok_per_s": round((new_tokens - 1) / decode_s, 2),
+    }
+
+
 def main() -> None:
     root = Path(__file__).resolve().parents[1]
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -49,31 +77,7 @@ def main() -> None:
     args = ap.parse_args()
     if not args.model.exists():
         raise SystemExit(f"{args.model} not found: run scripts/fetch-models.sh")
-
-    torch.set_num_threads(args.threads)
-    kw = {"gguf_file": args.model.name} if args.model.suffix == ".gguf" else {}
-    where = args.model.parent if kw else args.model
-    model = AutoModelForCausalLM.from_pretrained(where, dtype=torch.float32, attn_implementation="eager", **kw)
-    model.eval()
-    # A fixed prompt: ids 1000, 1001, ... (the speed does not depend on which tokens they are).
-    prompt = torch.arange(1000, 1000 + args.prompt_tokens).unsqueeze(0)
-
-    run_once(model, prompt, 4)  # warm-up
-    runs = [run_once(model, prompt, args.new_tokens) for _ in range(args.repeats)]
-    prefill_s = min(r[0] for r in runs)
-    decode_s = min(r[1] for r in runs)
-    print(json.dumps({
-        "model": args.model.name,
-        "framework": f"transformers {transformers.__version__}, torch {torch.__version__}",
-        "dtype": "float32", "attention": "eager", "device": "cpu", "threads": args.threads,
-        "cpu": platform.processor() or platform.machine(), "cpu_count": os.cpu_count(),
-        "load_average_1min": round(os.getloadavg()[0], 2),
-        "prompt_tokens": args.prompt_tokens, "new_tokens": args.new_tokens, "repeats": args.repeats,
-        "prefill_ms": round(prefill_s * 1e3, 2),
-        "prefill_tok_per_s": round(args.prompt_tokens / prefill_s, 2),
-        "decode_ms": round(decode_s * 1e3, 2),
-        "decode_tok_per_s": round((args.new_tokens - 1) / decode_s, 2),
-    }))
+    print(json.dumps(measure(args.model, args.threads, args.prompt_tokens, args.new_tokens, args.repeats)))
 
 
 if __name__ == "__main__":

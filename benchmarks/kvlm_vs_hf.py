@@ -2,7 +2,7 @@
 """kvlm_vs_hf.py: kvlm against HF transformers on SmolLM2-135M, same prompt, threads and machine, one run.
 
 Not a C++ benchmark harness: it calls `kvlm generate --json` (best of --repeats runs) and then
-benchmarks/bench_hf_smollm2.py's measurement in this process, and prints both with their ratios
+benchmarks/bench_hf_smollm2.py's measure() in this process, and prints both with their ratios
 as one JSON object. Both sides: batch 1, fp32, greedy, a KV cache, the prompt ids 1000, 1001, ...
 
   python3 benchmarks/kvlm_vs_hf.py [--threads 2] [--prompt-tokens 128] [--new-tokens 64]
@@ -50,15 +50,7 @@ def main() -> None:
     }
 
     import bench_hf_smollm2  # noqa: E402  (torch is only needed from here on)
-    sys.argv = [sys.argv[0], "--model", str(args.model), "--threads", str(args.threads),
-                "--prompt-tokens", str(args.prompt_tokens), "--new-tokens", str(args.new_tokens),
-                "--repeats", str(args.repeats)]
-    from contextlib import redirect_stdout
-    from io import StringIO
-    buf = StringIO()
-    with redirect_stdout(buf):
-        bench_hf_smollm2.main()
-    hf = json.loads(buf.getvalue())
+    hf = bench_hf_smollm2.measure(args.model, args.threads, args.prompt_tokens, args.new_tokens, args.repeats)
 
     print(json.dumps({
         "model": args.model.name, "threads": args.threads, "prompt_tokens": args.prompt_tokens,

@@ -7,7 +7,6 @@
 
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "kvlm/generate/generate.hpp"
@@ -18,6 +17,7 @@
 #include "kvlm/tokenizer/tokenizer.hpp"
 #include "kvlm/verify/reference.hpp"
 #include "paths.hpp"
+#include "tokenizer/golden_cases.hpp"
 
 namespace kvlm {
 namespace {
@@ -57,6 +57,7 @@ TEST_F(SmolLM2, ConfigIsTheRealModel) {
   EXPECT_EQ(c.num_key_value_heads, 3);
   EXPECT_EQ(c.vocab_size, 49152);
   EXPECT_EQ(c.rope_layout, RopeLayout::kInterleaved);  // llama.cpp permuted Q/K into Meta's layout
+  EXPECT_TRUE(c.tie_word_embeddings);                  // no output.weight: the head is embed_tokens
   EXPECT_EQ(parameter_count(*model_), 134515008);      // HF: sum(p.numel()) = 134,515,008 (tied head)
   EXPECT_EQ(KVCache::bytes_per_token(c), 2u * 30 * 3 * 64 * 4);
 }
@@ -77,17 +78,9 @@ TEST_F(SmolLM2, PeakMemoryStaysNearTheFp32Weights) {
 
 // HF's tokenizer for the same GGUF (AutoTokenizer.from_pretrained(gguf_file=...)) on the golden strings.
 TEST_F(SmolLM2, TokenizerMatchesHF) {
-  std::ifstream in(test::data_dir() / "smollm2" / "tokenizer_golden.json");
-  const auto golden = nlohmann::json::parse(in);
-  int checked = 0;
-  for (const auto& c : golden["cases"]) {
-    const std::string text = c["text"];
-    EXPECT_EQ(tokenizer_->encode(text, false), c["ids"].get<std::vector<int>>()) << text;
-    EXPECT_EQ(tokenizer_->encode(text, true), c["ids_with_special"].get<std::vector<int>>()) << text;
-    EXPECT_EQ(tokenizer_->decode(c["ids"].get<std::vector<int>>()), c["decoded"].get<std::string>()) << text;
-    ++checked;
-  }
-  EXPECT_GT(checked, 30);
+  const auto cases = test::read_golden(test::data_dir() / "smollm2" / "tokenizer_golden.json");
+  EXPECT_GT(cases.size(), 30u);
+  test::expect_matches_golden(*tokenizer_, cases);
 }
 
 // The reference prompts were tokenized by HF; p1 through apply_chat_template, which --chat mirrors.

@@ -1,5 +1,5 @@
-// Reads a golden file (a JSON list of cases: text, ids, ids_with_special, decoded) for the tests.
-// Not a comparison helper: each test states what it compares.
+// Golden tokenizer files (a JSON list of cases: text, ids, ids_with_special, decoded) and the one
+// check every tokenizer test applies to them. Not a loader of tokenizers: tests pick those.
 #pragma once
 
 #include <filesystem>
@@ -8,7 +8,10 @@
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+
+#include "kvlm/tokenizer/tokenizer.hpp"
 
 namespace kvlm::test {
 
@@ -37,6 +40,25 @@ inline std::string to_string(const std::vector<int>& ids) {
   std::string s = "[";
   for (std::size_t i = 0; i < ids.size(); ++i) s += (i ? ", " : "") + std::to_string(ids[i]);
   return s + "]";
+}
+
+// Identity with the reference, case by case: ids without and (where stored) with special tokens,
+// decode(ids), and the round trip wherever the reference itself round-trips (decoded == text, or
+// no decoded text stored, as in sentencepiece's goldens).
+inline void expect_matches_golden(const Tokenizer& tokenizer, const std::vector<GoldenCase>& cases) {
+  ASSERT_FALSE(cases.empty());
+  for (const auto& c : cases) {
+    EXPECT_EQ(to_string(tokenizer.encode(c.text, false)), to_string(c.ids)) << "text: \"" << c.text << "\"";
+    if (c.ids_with_special) {
+      EXPECT_EQ(to_string(tokenizer.encode(c.text, true)), to_string(*c.ids_with_special)) << "text: \"" << c.text << "\"";
+    }
+    if (c.decoded) {
+      EXPECT_EQ(tokenizer.decode(c.ids), *c.decoded) << "ids of: \"" << c.text << "\"";
+    }
+    if (!c.decoded || *c.decoded == c.text) {
+      EXPECT_EQ(tokenizer.decode(tokenizer.encode(c.text, false)), c.text) << "round trip of: \"" << c.text << "\"";
+    }
+  }
 }
 
 }  // namespace kvlm::test

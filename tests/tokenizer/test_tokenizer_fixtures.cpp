@@ -14,6 +14,7 @@
 
 namespace {
 
+using kvlm::test::expect_matches_golden;
 using kvlm::test::read_golden;
 using kvlm::test::to_string;
 
@@ -32,19 +33,7 @@ TEST_P(Fixture, EveryCaseMatchesTheReference) {
   const std::filesystem::path folder = fixtures() / GetParam();
   const auto tokenizer = kvlm::load_tokenizer(folder);
   const auto cases = read_golden(folder / "golden.json");
-  ASSERT_FALSE(cases.empty());
-  for (const auto& c : cases) {
-    EXPECT_EQ(to_string(tokenizer->encode(c.text, false)), to_string(c.ids)) << "text: \"" << c.text << "\"";
-    if (c.ids_with_special) {
-      EXPECT_EQ(to_string(tokenizer->encode(c.text, true)), to_string(*c.ids_with_special)) << "text: \"" << c.text << "\"";
-    }
-    if (c.decoded) {
-      EXPECT_EQ(tokenizer->decode(c.ids), *c.decoded) << "ids of: \"" << c.text << "\"";
-    }
-    if (c.decoded && *c.decoded == c.text) {
-      EXPECT_EQ(tokenizer->decode(tokenizer->encode(c.text, false)), c.text) << "round trip of: \"" << c.text << "\"";
-    }
-  }
+  expect_matches_golden(*tokenizer, cases);
 }
 
 INSTANTIATE_TEST_SUITE_P(Data, Fixture,

@@ -7,8 +7,9 @@
 //    gate_proj [1536, 576] or lm_head [49152, 576] (1.0x with 2 threads), so each thread gets its own
 //    slice of the weight instead (1.8-1.9x). Eigen picks its blocking from the slice's size, so
 //    prefill sums may change order with the thread count.
-// Small products run outside any OpenMP region: an Eigen product inside a region that OpenMP made
-// serial (an `if` clause) starts a nested team and spins waiting for threads that never come.
+// Small matrix-matrix products run outside any OpenMP region: an Eigen matrix-matrix product inside
+// a region that OpenMP made serial (an `if` clause) starts a nested team and spins waiting for
+// threads that never come. Matrix-vector products never thread inside Eigen, so decode's `if` is safe.
 #include "kvlm/model/linear.hpp"
 
 #include <omp.h>
