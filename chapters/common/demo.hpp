@@ -9,13 +9,13 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
-#include <omp.h>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "kvlm/io/load.hpp"
+#include "kvlm/threads.hpp"
 #include "kvlm/tokenizer/tokenizer.hpp"
 #include "kvlm/verify/reference.hpp"
 
@@ -82,9 +82,9 @@ inline DemoModel load_demo_model(int argc, char** argv) {
   // A tiny model's matrices are too small for threads to pay: waiting for them only adds noise to
   // the timings of chapters 05 and 06 (and on a busy machine, spikes of milliseconds).
   constexpr int64_t kThreadsPayAbove = 1'000'000;  // parameters
-  if (parameter_count(d.model) < kThreadsPayAbove) omp_set_num_threads(1);
+  if (parameter_count(d.model) < kThreadsPayAbove) set_num_threads(1);
   const ModelConfig& c = d.model.config;
-  std::printf("model: %s (%s), loaded in %.0f ms\n", d.path.lexically_relative(source_dir()).string().c_str(),
+  std::printf("model: %s (%s), loaded in %.0f ms\n", fs::absolute(d.path).lexically_relative(source_dir()).string().c_str(),
               d.kind.c_str(), ms);
   std::printf("  %s, D=%d, layers=%d, heads=%d, kv_heads=%d, head_dim=%d, vocab=%d, rope=%s, tied=%s\n\n",
               to_string(c.architecture).c_str(), c.hidden_size, c.num_hidden_layers, c.num_attention_heads,

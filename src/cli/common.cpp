@@ -1,11 +1,11 @@
 // Helpers for the subcommands; see common.hpp.
 #include "cli/common.hpp"
 
-#include <omp.h>
-
 #include <charconv>
+#include <cstdio>
 
 #include "kvlm/error.hpp"
+#include "kvlm/threads.hpp"
 
 namespace kvlm::cli {
 
@@ -47,7 +47,10 @@ std::unique_ptr<Tokenizer> find_tokenizer(const std::filesystem::path& model, co
 
 void set_threads(int threads) {
   if (threads < 0) throw Error("--threads must be >= 0");
-  if (threads > 0) omp_set_num_threads(threads);
+  const int used = set_num_threads(threads);
+  if (threads > used)
+    std::fprintf(stderr, "[kvlm] --threads %d is more than this machine's %d CPUs: using %d\n", threads,
+                 hardware_threads(), used);
 }
 
 }  // namespace kvlm::cli

@@ -18,7 +18,8 @@ std::vector<int> parse_ids(const std::string& text);
 // in an HF folder, tokenizer.bin beside a llama2.c .bin, the GGUF itself); nullptr if none is found.
 std::unique_ptr<Tokenizer> find_tokenizer(const std::filesystem::path& model, const std::string& tokenizer_flag);
 
-// Applies --threads (0 = OpenMP's default, all cores).
+// Applies --threads (0 = the default: $OMP_NUM_THREADS, else every CPU); above the machine's CPUs it
+// is clamped, with a one-line note on stderr.
 void set_threads(int threads);
 
 }  // namespace kvlm::cli

@@ -6,6 +6,7 @@
 
 #include "kvlm/error.hpp"
 #include "kvlm/model/linear.hpp"
+#include "kvlm/threads.hpp"
 
 namespace kvlm {
 
@@ -40,10 +41,8 @@ Matrix scaled_dot_product_attention(const MatrixRef& q, const MatrixRef& k, cons
   };
 
   // Threads only pay off past ~1M multiply-adds; below that, waking them costs more than the work.
-  // (A plain loop, not an OpenMP `if` clause: see linear.cpp on Eigen products in serial regions.)
   if (T * S * q.cols() > (1 << 20)) {
-#pragma omp parallel for schedule(static)
-    for (int h = 0; h < num_heads; ++h) attend(h);
+    parallel_for(num_heads, attend);
   } else {
     for (int h = 0; h < num_heads; ++h) attend(h);
   }
