@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # check-exercises.sh: proves the chapters' exercises are gradable. Builds the exercise tests twice:
 #   - against the library (-DKVLM_EXERCISE_SOLUTIONS=ON): every exercise test must PASS;
-#   - against the skeletons (the default, what students get): every exercise test must FAIL
-#     (cleanly: a failed assertion or a caught exception, not a crash or a timeout).
-# Prints one line per exercise and exits non-zero if any exercise breaks either rule.
-# Not a grader for students: they run `ctest -L exercises` in their own build (docs/teaching.md).
+#   - against the files in chapters/*/exercises/: an exercise whose skeleton is untouched (its run
+#     reports "exercise: not implemented") must FAIL, cleanly: a failed assertion or a caught
+#     exception, not a crash or a timeout. One a student has written is reported as solved or not
+#     yet, and is never a problem: this script runs in a student's scripts/test.sh too.
+# Prints one line per exercise and exits non-zero only if an exercise breaks a rule.
+# Not a grader: teachers grade with `ctest --test-dir build/release -L exercises` (docs/teaching.md).
 #
 #   scripts/check-exercises.sh [BUILD_ROOT]     (default build/exercises; needs cmake, GTest)
 #   JOBS=N to change the build's parallelism (default 2).
@@ -44,7 +46,8 @@ mapfile -t exercises < <(list_exercises "$skeletons_dir")
 [[ ${#exercises[@]} -gt 0 ]] || { echo "check-exercises: no test labelled 'exercises' found" >&2; exit 2; }
 
 problems=0
-printf '\n%-28s %-10s %-10s %s\n' exercise solution skeleton verdict
+solved=()
+printf '\n%-28s %-10s %-22s %s\n' exercise solution "chapters/*/exercises" verdict
 for name in "${exercises[@]}"; do
   # Solutions: the ctest must pass.
   if ctest --test-dir "$solutions_dir" -R "^${name}\$" --output-on-failure >"$solutions_dir/$name.log" 2>&1; then
@@ -52,34 +55,43 @@ for name in "${exercises[@]}"; do
   else
     solution=FAILS
   fi
-  # Skeletons: the test executable must report failures and exit 1 (GoogleTest's "some tests failed"),
-  # not crash (signal, exit > 128) or hang (timeout: 124).
+  # The exercise files as they are: the test executable exits 0 (passed), 1 (GoogleTest's "some
+  # tests failed"), or crashes (signal, exit > 128) or hangs (timeout: 124).
   set +e
   timeout 120 ctest --test-dir "$skeletons_dir" -R "^${name}\$" --output-on-failure >"$skeletons_dir/$name.log" 2>&1
   ctest_rc=$?
   exe="$(find "$skeletons_dir/chapters" -maxdepth 1 -type f -name "$name" | head -n 1)"
-  timeout 120 "$exe" >/dev/null 2>&1
+  timeout 120 "$exe" >"$skeletons_dir/$name.exe.log" 2>&1
   exe_rc=$?
   set -e
-  if [[ $ctest_rc -ne 0 && $exe_rc -eq 1 ]]; then
-    skeleton=fails
-  elif [[ $ctest_rc -eq 0 ]]; then
-    skeleton=PASSES
+  if [[ $ctest_rc -ne 0 && $exe_rc -eq 1 ]]; then state=fails
+  elif [[ $ctest_rc -eq 0 ]]; then state=passes
+  else state="crashes($exe_rc)"; fi
+
+  verdict=ok
+  if grep -q "exercise: not implemented" "$skeletons_dir/$name.exe.log"; then
+    # A skeleton as committed: it must fail, cleanly.
+    shown="skeleton $state"
+    [[ $state == fails ]] || verdict="PROBLEM: the skeleton must fail cleanly"
   else
-    skeleton="CRASH($exe_rc)"
+    # The student's own code: report it, whatever it does.
+    case $state in
+      passes) shown="yours: solved"; solved+=("$name") ;;
+      fails) shown="yours: not yet" ;;
+      *) shown="yours: $state" ;;
+    esac
   fi
-  if [[ $solution == passes && $skeleton == fails ]]; then
-    verdict=ok
-  else
-    verdict="PROBLEM (logs: $solutions_dir/$name.log, $skeletons_dir/$name.log)"
-    problems=$((problems + 1))
-  fi
-  printf '%-28s %-10s %-10s %s\n' "$name" "$solution" "$skeleton" "$verdict"
+  [[ $solution == passes ]] || verdict="PROBLEM: the test fails on the library's own functions"
+  [[ $verdict == ok ]] || { verdict="$verdict (logs: $solutions_dir/$name.log, $skeletons_dir/$name.log)"; problems=$((problems + 1)); }
+  printf '%-28s %-10s %-22s %s\n' "$name" "$solution" "$shown" "$verdict"
 done
 
 echo
+if ((${#solved[@]})); then
+  echo "check-exercises: you have solved ${#solved[@]} of ${#exercises[@]} exercises: ${solved[*]}"
+fi
 if [[ $problems -eq 0 ]]; then
-  echo "check-exercises: all ${#exercises[@]} exercises pass on the solutions and fail on the skeletons"
+  echo "check-exercises: all ${#exercises[@]} exercises are gradable (each passes on the library's functions; each untouched skeleton fails)"
 else
   echo "check-exercises: $problems of ${#exercises[@]} exercises break the rule" >&2
   exit 1

@@ -10,12 +10,18 @@ cmake --build --preset release
 
 # Everything but the exercises, which fail by design until a student fills them in.
 ctest --test-dir build/release -j2 --output-on-failure -LE exercises
+# ctest shows "***Skipped" without GoogleTest's reason: say why (e.g. no ../shared beside the clone).
+python3 scripts/ctest-skips.py build/release
 
-# The exercises: each must pass against the library's implementation and fail as a skeleton.
+# The exercises: each must pass against the library's implementation and fail as a skeleton; the
+# ones a student has written are listed as solved or not yet.
 bash scripts/check-exercises.sh
 
 # Every notebook, executed with nbclient on the build's Python module; a cell that raises fails.
 bash scripts/run-notebooks.sh
+
+# Every command the README, docs/ and the chapters show, run exactly as written from the root.
+python3 scripts/check-doc-commands.py
 
 # Bad input under AddressSanitizer and UBSan (the debug preset): every malformed model, GGUF or
 # tokenizer file and every bad command line must end in an error sentence, never a memory error.

@@ -85,15 +85,16 @@ int main(int argc, char** argv) {
 
     // RoPE makes q.k depend on the distance between positions only: rotate the same q and k to
     // positions (7, 3) and to (27, 23); the dot products agree.
-    const Matrix q1 = q.row(0).head(c.head_dim), k1 = k.row(0).head(c.head_dim);
+    const int kv_head = head / c.num_key_value_groups();  // the KV head this query head reads
+    const Matrix q1 = q.row(0).segment(head * c.head_dim, c.head_dim), k1 = k.row(0).segment(kv_head * c.head_dim, c.head_dim);
     auto rotated_dot = [&](int pos_q, int pos_k) {
       Matrix a = q1, b = k1;
       apply_rope(a, 1, c.head_dim, rope_angles(c.head_dim, c.rope_theta, pos_q, 1), c.rope_layout);
       apply_rope(b, 1, c.head_dim, rope_angles(c.head_dim, c.rope_theta, pos_k, 1), c.rope_layout);
       return a.row(0).dot(b.row(0));
     };
-    std::printf("\nq.k at positions (7, 3) = %.5f, at (27, 23) = %.5f, at (7, 5) = %.5f\n", rotated_dot(7, 3),
-                rotated_dot(27, 23), rotated_dot(7, 5));
+    std::printf("\nhead %d, q.k at positions (7, 3) = %.5f, at (27, 23) = %.5f, at (7, 5) = %.5f\n", head,
+                rotated_dot(7, 3), rotated_dot(27, 23), rotated_dot(7, 5));
 
     ForwardTrace trace;
     trace.keep_attention = true;

@@ -24,28 +24,40 @@ struct GenerateArgs {
   int threads = 0;
 };
 
-// Prints the text of `ids` as it grows. A token may end inside a UTF-8 character (its decode then
-// ends in U+FFFD); such a tail is held back until the next token completes it.
+// Prints the text of the generated ids as they come, decoding a short window rather than the whole
+// sequence each time (vLLM's incremental detokenization): the text of ids[prefix, read) has been
+// printed; decode(ids[prefix, end)) minus decode(ids[prefix, read)) is what the new ids add. The
+// window starts at the tokens printed last time because a decoder treats the first token of its input specially
+// (SentencePiece drops its leading space), and that must not be a token we print. A token may end
+// inside a UTF-8 character (the decode then ends in U+FFFD); such a tail waits for the next token.
 class TextStream {
  public:
   explicit TextStream(const Tokenizer* tok) : tok_(tok) {}
   void push(int id) {
     ids_.push_back(id);
-    if (!tok_) return;
-    const std::string text = tok_->decode(ids_);
-    static const std::string kReplacement = "\xEF\xBF\xBD";
-    if (text.size() >= kReplacement.size() && text.compare(text.size() - 3, 3, kReplacement) == 0) return;
-    if (text.size() > printed_ && text.compare(0, printed_, text, 0, printed_) == 0) {
-      std::fwrite(text.data() + printed_, 1, text.size() - printed_, stdout);
-      std::fflush(stdout);
-      printed_ = text.size();
-    }
+    print_new_text(/*final=*/false);
   }
+  // After the last token: prints what was held back (a character the generation left incomplete).
+  void finish() { print_new_text(/*final=*/true); }
 
  private:
+  void print_new_text(bool final) {
+    if (!tok_ || read_ == ids_.size()) return;
+    const std::span<const int> ids(ids_);
+    const std::string printed = tok_->decode(ids.subspan(prefix_, read_ - prefix_));
+    const std::string text = tok_->decode(ids.subspan(prefix_));
+    static const std::string kReplacement = "\xEF\xBF\xBD";
+    if (!final && text.ends_with(kReplacement)) return;
+    if (text.size() <= printed.size() || !text.starts_with(printed)) return;
+    std::fwrite(text.data() + printed.size(), 1, text.size() - printed.size(), stdout);
+    std::fflush(stdout);
+    prefix_ = read_;
+    read_ = ids_.size();
+  }
+
   const Tokenizer* tok_;
   std::vector<int> ids_;
-  size_t printed_ = 0;
+  size_t prefix_ = 0, read_ = 0;  // ids[prefix_, read_) were decoded last time and are printed
 };
 
 void run(const GenerateArgs& a) {
@@ -106,6 +118,7 @@ void run(const GenerateArgs& a) {
     std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     return;
   }
+  stream.finish();
   if (!tok) {  // no text to show: print the ids
     for (size_t i = 0; i < g.tokens.size(); ++i) std::printf("%s%d", i ? "," : "", g.tokens[i]);
   }

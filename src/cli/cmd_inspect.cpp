@@ -1,5 +1,8 @@
 // kvlm inspect: a model's config, parameter count and KV cache size per token and at a context.
+#include <charconv>
 #include <cstdio>
+#include <cstdlib>
+#include <string>
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
@@ -8,6 +11,14 @@
 
 namespace kvlm::cli {
 namespace {
+
+// A float as the config file wrote it (1e-05), not as its binary value prints in double
+// (9.999999747378752e-06): the shortest decimal that reads back as the same float.
+double as_written(float value) {
+  char text[32];
+  const auto [end, ec] = std::to_chars(text, text + sizeof(text), value);
+  return ec == std::errc() ? std::strtod(std::string(text, end).c_str(), nullptr) : value;
+}
 
 struct InspectArgs {
   std::string model;
@@ -31,8 +42,8 @@ void run(const InspectArgs& a) {
       {"vocab_size", c.vocab_size},
       {"max_position_embeddings", c.max_position_embeddings},
       {"rope_layout", to_string(c.rope_layout)},
-      {"rope_theta", c.rope_theta},
-      {"norm_eps", c.norm_eps},
+      {"rope_theta", as_written(c.rope_theta)},
+      {"norm_eps", as_written(c.norm_eps)},
       {"tie_word_embeddings", c.tie_word_embeddings},
       {"parameters", parameter_count(model)},
       {"kv_cache_bytes_per_token", per_token},

@@ -1,6 +1,5 @@
 // kvlm tokenize: text -> ids -> tokens -> text with any tokenizer kvlm reads, to see how text is cut.
 // Not an encoder for files or batches: one text (or one id list) per call.
-#include <charconv>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -9,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
+#include "cli/common.hpp"
 #include "kvlm/error.hpp"
 #include "kvlm/tokenizer/tokenizer.hpp"
 
@@ -17,35 +17,17 @@ namespace kvlm::cli {
 namespace {
 
 struct TokenizeOptions {
-  std::string tokenizer;
+  std::string tokenizer, model;
   std::string text;
   std::string ids;
   bool add_special = false;
   bool json = false;
 };
 
-// "1,2,3" -> {1, 2, 3}; throws kvlm::Error naming the entry that is not an integer.
-std::vector<int> parse_ids(const std::string& list) {
-  std::vector<int> ids;
-  std::size_t start = 0;
-  while (start <= list.size()) {
-    std::size_t end = list.find(',', start);
-    if (end == std::string::npos) end = list.size();
-    std::string item = list.substr(start, end - start);
-    while (!item.empty() && item.front() == ' ') item.erase(0, 1);
-    while (!item.empty() && item.back() == ' ') item.pop_back();
-    int value = 0;
-    const auto [ptr, ec] = std::from_chars(item.data(), item.data() + item.size(), value);
-    if (item.empty() || ec != std::errc() || ptr != item.data() + item.size())
-      throw Error("--ids: \"" + item + "\" is not an integer (expected a list like 1,2,3)");
-    ids.push_back(value);
-    start = end + 1;
-  }
-  return ids;
-}
-
 void run(const TokenizeOptions& o) {
-  const std::unique_ptr<Tokenizer> tokenizer = load_tokenizer(o.tokenizer);
+  // -t names the tokenizer; -m, as for generate, takes the one beside (or inside) a model.
+  const std::unique_ptr<Tokenizer> tokenizer = find_tokenizer(o.model, o.tokenizer);
+  if (!tokenizer) throw Error("no tokenizer found beside " + o.model + ": pass -t TOKENIZER");
   const std::vector<int> ids = o.ids.empty() ? tokenizer->encode(o.text, o.add_special) : parse_ids(o.ids);
   std::vector<std::string> tokens;
   for (int id : ids) tokens.push_back(tokenizer->token(id));
@@ -68,9 +50,11 @@ void run(const TokenizeOptions& o) {
 void add_tokenize(CLI::App& app) {
   auto options = std::make_shared<TokenizeOptions>();
   auto* cmd = app.add_subcommand("tokenize", "Text -> ids -> text with a model's tokenizer");
-  cmd->add_option("-t,--tokenizer", options->tokenizer,
-                  "tokenizer.json, tokenizer.model, llama2.c tokenizer.bin, or a folder holding one")
-      ->required();
+  auto* tok = cmd->add_option("-t,--tokenizer", options->tokenizer,
+                               "tokenizer.json, tokenizer.model, llama2.c tokenizer.bin, a .gguf, or a folder holding one");
+  auto* model = cmd->add_option("-m,--model", options->model, "a model: its tokenizer is used, as in generate");
+  tok->excludes(model);
+  model->excludes(tok);
   auto* text = cmd->add_option("--text", options->text, "text to encode");
   auto* ids = cmd->add_option("--ids", options->ids, "ids to decode, e.g. 1,2,3");
   text->excludes(ids);
@@ -78,9 +62,9 @@ void add_tokenize(CLI::App& app) {
   cmd->add_flag("--json", options->json, R"(print {"ids":[...],"tokens":[...],"text":"..."})");
   cmd->callback([options, text, ids] {
     if (text->count() == 0 && ids->count() == 0) throw CLI::RequiredError("--text or --ids");
+    if (options->tokenizer.empty() && options->model.empty()) throw CLI::RequiredError("-t TOKENIZER or -m MODEL");
     run(*options);
   });
-  add_train_tokenizer(app);
 }
 
 }  // namespace kvlm::cli

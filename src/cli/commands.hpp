@@ -9,7 +9,7 @@ namespace kvlm::cli {
 void add_generate(CLI::App& app);
 void add_logits(CLI::App& app);
 void add_compare(CLI::App& app);
-void add_tokenize(CLI::App& app);  // also registers train-tokenizer (add_train_tokenizer)
+void add_tokenize(CLI::App& app);
 void add_train_tokenizer(CLI::App& app);
 void add_inspect(CLI::App& app);
 

@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   kvlm::cli::add_logits(app);
   kvlm::cli::add_compare(app);
   kvlm::cli::add_tokenize(app);
+  kvlm::cli::add_train_tokenizer(app);
   kvlm::cli::add_inspect(app);
 
   try {

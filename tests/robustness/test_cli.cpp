@@ -107,5 +107,56 @@ TEST(Cli, InspectReportsKVCacheBytes) {
   EXPECT_EQ(j["kv_cache_bytes"], 10 * 2 * 2 * 4 * 12 * 4);
 }
 
+// tokenize -m takes the tokenizer beside a model, as generate does (here a folder holding a
+// tokenizer.json); -t and -m together are bad usage.
+TEST(Cli, TokenizeTakesTheModelsTokenizer) {
+  const auto folder = test::data_dir() / "tokenizers" / "tiny_bpe";
+  const Result by_model = run("tokenize -m " + folder.string() + " --text \"Hello world\" --json");
+  const Result by_file = run("tokenize -t " + (folder / "tokenizer.json").string() + " --text \"Hello world\" --json");
+  ASSERT_EQ(by_model.code, 0) << by_model.err;
+  EXPECT_EQ(by_model.out, by_file.out);
+  EXPECT_EQ(run("tokenize -m " + folder.string() + " -t " + folder.string() + " --text x").code, 2);
+  EXPECT_EQ(run("tokenize --text x").code, 2);
+}
+
+TEST(Cli, TrainTokenizerIntoAMissingFolderSaysWhich) {
+  expect_input_error(run("train-tokenizer --input " + (test::data_dir() / "tokenizers" / "train.txt").string() +
+                         " --merges 10 --out /nonexistent-kvlm-dir/t.json"),
+                     "the folder /nonexistent-kvlm-dir does not exist");
+}
+
+// Floats as the config wrote them: 1e-05, not 9.999999747378752e-06.
+TEST(Cli, InspectPrintsConfigFloatsAsWritten) {
+  const Result r = run("inspect -m " + kModel);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("norm_eps                   1e-05\n"), std::string::npos) << r.out;
+}
+
+// --threads above the machine's CPUs is clamped with a one-line note, and the run goes on.
+TEST(Cli, ThreadsAboveTheCpusAreClamped) {
+  const Result r = run("generate -m " + kModel + " --prompt-ids 1,2 -n 2 --threads 100000 --json");
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("--threads 100000 is more than this machine's"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_EQ(run("generate -m " + kModel + " --prompt-ids 1,2 -n 2 --threads -1").code, 1);
+}
+
+// The text streamed token by token (decoding a short window each time) equals the whole
+// generation decoded at once, as --json reports it: for SentencePiece, whose decoder drops the
+// leading space of its first token, and for byte-level BPE, where the fixture's random tokens are
+// often lone bytes of a UTF-8 character that the stream must hold back, then print.
+TEST(Cli, StreamedTextEqualsTheWholeDecode) {
+  for (const char* tok : {"tiny_sentencepiece/tokenizer.model", "tiny_bpe/tokenizer.json"}) {
+    const std::string args = "generate -m " + kModel + " -t " + (test::data_dir() / "tokenizers" / tok).string() +
+                             " --prompt-ids 1,5,9 -n 60";
+    const Result streamed = run(args), json = run(args + " --json");
+    ASSERT_EQ(streamed.code, 0) << streamed.err;
+    ASSERT_EQ(json.code, 0) << json.err;
+    const std::string text = nlohmann::json::parse(json.out)["text"];
+    EXPECT_FALSE(text.empty()) << tok;
+    EXPECT_EQ(streamed.out, text + "\n") << tok;
+  }
+}
+
 }  // namespace
 }  // namespace kvlm

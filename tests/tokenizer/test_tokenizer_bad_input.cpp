@@ -196,7 +196,7 @@ TEST(Cli, TokenizeJsonAndErrors) {
 
   const CliRun bad_ids = run_cli("tokenize -t " + tok + " --ids 1,two");
   EXPECT_EQ(bad_ids.exit_code, 1);
-  EXPECT_NE(bad_ids.output.find("\"two\" is not an integer"), std::string::npos) << bad_ids.output;
+  EXPECT_NE(bad_ids.output.find("\"two\" in the id list is not an integer"), std::string::npos) << bad_ids.output;
 
   const CliRun bad_text = run_cli("tokenize -t " + tok + " --text \"$(printf 'caf\\377')\"");
   EXPECT_EQ(bad_text.exit_code, 1);

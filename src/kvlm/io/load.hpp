@@ -19,7 +19,7 @@ struct ModelSource {
 
 ModelSource open_hf_folder(const std::filesystem::path& folder);  // io/hf_folder.cpp
 ModelSource open_llama2c(const std::filesystem::path& bin);       // io/llama2c.cpp
-ModelSource open_gguf(const std::filesystem::path& gguf);         // io/gguf.cpp
+ModelSource open_gguf(const std::filesystem::path& gguf);         // io/gguf_model.cpp
 
 // Builds Weights by HF name, checking every shape against the config (io/weights.cpp).
 Weights load_weights(const ModelConfig& config, const TensorFile& tensors);

@@ -1,7 +1,9 @@
 // safetensors reader and writer; see safetensors.hpp. Every offset is checked before it is read.
 #include "kvlm/io/safetensors.hpp"
 
+#include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -154,7 +156,11 @@ void SafetensorsWriter::write(const std::filesystem::path& path) const {
   std::string text = header.dump();
   text.append((8 - text.size() % 8) % 8, ' ');  // pad so the data section is 8-byte aligned
   std::ofstream out(path, std::ios::binary);
-  if (!out) throw Error("cannot write " + path.string());
+  if (!out) {
+    const std::filesystem::path folder = std::filesystem::absolute(path).parent_path();
+    throw Error("cannot write " + path.string() + ": " +
+                (std::filesystem::is_directory(folder) ? std::strerror(errno) : "the folder " + folder.string() + " does not exist"));
+  }
   const uint64_t len = text.size();
   out.write(reinterpret_cast<const char*>(&len), sizeof(len));
   out.write(text.data(), static_cast<std::streamsize>(text.size()));

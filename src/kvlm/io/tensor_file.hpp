@@ -1,5 +1,6 @@
 // TensorFile: a model file seen as named fp32 tensors in HF's names and layouts.
-// Not a format: safetensors.hpp, gguf.hpp and llama2c.hpp implement it; weights.cpp consumes it.
+// Not a format: safetensors.hpp, hf_folder.cpp (shards), gguf.hpp and llama2c.cpp implement it;
+// weights.cpp consumes it.
 #pragma once
 
 #include <string>

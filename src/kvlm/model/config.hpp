@@ -1,5 +1,5 @@
 // ModelConfig: every number and choice that shapes the network, named as in HF's config.json.
-// Not a parser: io/hf_config.cpp, io/gguf.cpp and io/llama2c.cpp fill it from their formats.
+// Not a parser: io/hf_config.cpp, io/gguf_model.cpp and io/llama2c.cpp fill it from their formats.
 #pragma once
 
 #include <string>

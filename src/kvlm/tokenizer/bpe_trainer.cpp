@@ -3,7 +3,10 @@
 // Not incremental pair counting (the fast way): recounting keeps each step obvious.
 #include "kvlm/tokenizer/bpe_trainer.hpp"
 
+#include <cerrno>
 #include <cstdint>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <unordered_map>
@@ -141,7 +144,11 @@ std::string to_tokenizer_json(const TrainedBpe& bpe) {
 void save_tokenizer_json(const TrainedBpe& bpe, const std::filesystem::path& path) {
   std::ofstream out(path, std::ios::binary);
   out << to_tokenizer_json(bpe);
-  if (!out) throw Error("cannot write " + path.string());
+  if (!out) {
+    const std::filesystem::path folder = std::filesystem::absolute(path).parent_path();
+    throw Error("cannot write " + path.string() + ": " +
+                (std::filesystem::is_directory(folder) ? std::strerror(errno) : "the folder " + folder.string() + " does not exist"));
+  }
 }
 
 }  // namespace kvlm
