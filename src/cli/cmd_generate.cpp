@@ -1,6 +1,10 @@
 // kvlm generate: prompt -> new tokens, naive (--no-cache) or with the KV cache, streamed as text.
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
+#include <string_view>
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
@@ -14,51 +18,42 @@ namespace kvlm::cli {
 namespace {
 
 struct GenerateArgs {
-  std::string model, tokenizer, prompt, prompt_ids;
+  std::string model, tokenizer, prompt, prompt_ids, prompt_file;
+  bool prompt_from_stdin = false;  // -p -, or a prompt piped in with no prompt option
   int max_new_tokens = 32;
-  float temperature = 0.0f;
-  int top_k = 0;
-  float top_p = 1.0f;
-  uint64_t seed = 0;
-  bool no_cache = false, chat = false, json = false;
+  int ctx_size = 0;                // 0 = the model's context
+  SamplerConfig sampler;
+  bool no_cache = false, chat = false, json = false, ignore_eos = false;
   int threads = 0;
 };
 
-// Prints the text of the generated ids as they come, decoding a short window rather than the whole
-// sequence each time (vLLM's incremental detokenization): the text of ids[prefix, read) has been
-// printed; decode(ids[prefix, end)) minus decode(ids[prefix, read)) is what the new ids add. The
-// window starts at the tokens printed last time because a decoder treats the first token of its input specially
-// (SentencePiece drops its leading space), and that must not be a token we print. A token may end
-// inside a UTF-8 character (the decode then ends in U+FFFD); such a tail waits for the next token.
-class TextStream {
- public:
-  explicit TextStream(const Tokenizer* tok) : tok_(tok) {}
-  void push(int id) {
-    ids_.push_back(id);
-    print_new_text(/*final=*/false);
-  }
-  // After the last token: prints what was held back (a character the generation left incomplete).
-  void finish() { print_new_text(/*final=*/true); }
+std::string read_all(std::FILE* f, const std::string& what) {
+  std::string text;
+  char buf[1 << 16];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof(buf), f)) > 0) text.append(buf, n);
+  if (std::ferror(f)) throw Error("cannot read the prompt from " + what);
+  return text;
+}
 
- private:
-  void print_new_text(bool final) {
-    if (!tok_ || read_ == ids_.size()) return;
-    const std::span<const int> ids(ids_);
-    const std::string printed = tok_->decode(ids.subspan(prefix_, read_ - prefix_));
-    const std::string text = tok_->decode(ids.subspan(prefix_));
-    static const std::string kReplacement = "\xEF\xBF\xBD";
-    if (!final && text.ends_with(kReplacement)) return;
-    if (text.size() <= printed.size() || !text.starts_with(printed)) return;
-    std::fwrite(text.data() + printed.size(), 1, text.size() - printed.size(), stdout);
-    std::fflush(stdout);
-    prefix_ = read_;
-    read_ = ids_.size();
-  }
+// True when stdin is a pipe or a file (`echo hi | kvlm generate ...`), not a terminal or /dev/null.
+bool stdin_has_data() {
+  struct stat st {};
+  return fstat(STDIN_FILENO, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISREG(st.st_mode));
+}
 
-  const Tokenizer* tok_;
-  std::vector<int> ids_;
-  size_t prefix_ = 0, read_ = 0;  // ids[prefix_, read_) were decoded last time and are printed
-};
+// The prompt's text from -p TEXT, -p - or a pipe (stdin), or -f FILE.
+std::string prompt_text(const GenerateArgs& a) {
+  if (a.prompt_from_stdin) return read_all(stdin, "standard input");
+  if (!a.prompt_file.empty()) {
+    std::FILE* f = std::fopen(a.prompt_file.c_str(), "rb");
+    if (!f) throw Error("cannot open the prompt file " + a.prompt_file);
+    std::string text = read_all(f, a.prompt_file);
+    std::fclose(f);
+    return text;
+  }
+  return a.prompt;
+}
 
 void run(const GenerateArgs& a) {
   set_threads(a.threads);
@@ -68,9 +63,8 @@ void run(const GenerateArgs& a) {
   const std::unique_ptr<Tokenizer> tok = find_tokenizer(a.model, a.tokenizer);
 
   GenerationConfig config;
-  config.max_new_tokens = a.max_new_tokens;
-  config.sampler = {a.temperature, a.top_k, a.top_p, a.seed};
-  config.stop_token_ids = model.config.eos_token_ids;
+  config.sampler = a.sampler;
+  if (!a.ignore_eos) config.stop_token_ids = model.config.eos_token_ids;
 
   std::vector<int> prompt;
   if (!a.prompt_ids.empty()) {
@@ -78,16 +72,33 @@ void run(const GenerateArgs& a) {
     prompt = parse_ids(a.prompt_ids);
   } else {
     if (!tok) throw Error("no tokenizer found beside " + a.model + ": pass -t TOKENIZER or use --prompt-ids");
-    std::string text = a.prompt;
+    std::string text = prompt_text(a);
     if (a.chat) {
       const auto im_end = tok->token_to_id("<|im_end|>");
       if (!im_end || !tok->token_to_id("<|im_start|>"))
         throw Error("--chat needs a ChatML tokenizer (with <|im_start|> and <|im_end|>)");
       text = apply_chatml(text, read_chat_template(a.model));
-      config.stop_token_ids.push_back(*im_end);
+      if (!a.ignore_eos) config.stop_token_ids.push_back(*im_end);
     }
     prompt = tok->encode(text, /*add_special_tokens=*/true);
   }
+  // An empty prompt starts from BOS, as HF's generate does, where the model has one.
+  if (prompt.empty() && model.config.bos_token_id >= 0) prompt = {model.config.bos_token_id};
+
+  // -n beyond the context is not refused: generation runs until the context is full (the last new
+  // token is sampled, never fed back, so prompt + new - 1 positions are used).
+  const int model_context = model.config.max_position_embeddings;
+  int context = a.ctx_size > 0 ? a.ctx_size : model_context;
+  if (context > model_context) {
+    std::fprintf(stderr, "[kvlm] -c %d is more than the model's context of %d tokens: using %d\n", context,
+                 model_context, model_context);
+    context = model_context;
+  }
+  if (prompt.size() > static_cast<size_t>(context))
+    throw Error("the prompt has " + std::to_string(prompt.size()) + " tokens, longer than the context of " +
+                std::to_string(context) + " tokens" + (a.ctx_size > 0 ? " (-c)" : ""));
+  const int room = context - static_cast<int>(prompt.size()) + 1;
+  config.max_new_tokens = std::min(a.max_new_tokens, room);
 
   TextStream stream(a.json ? nullptr : tok.get());
   const auto is_stop = [&](int id) { return std::ranges::find(config.stop_token_ids, id) != config.stop_token_ids.end(); };
@@ -101,6 +112,9 @@ void run(const GenerateArgs& a) {
   std::vector<int> shown = g.tokens;
   if (!shown.empty() && is_stop(shown.back())) shown.pop_back();
   const std::string text = tok ? tok->decode(shown) : "";
+  const char* stop_reason = !g.tokens.empty() && is_stop(g.tokens.back())              ? "eos"
+                            : static_cast<int>(g.tokens.size()) < a.max_new_tokens ? "context_full"
+                                                                                    : "max_new_tokens";
   const size_t decode_steps = g.tokens.size() > 1 ? g.tokens.size() - 1 : 0;
   const double tok_per_s = g.stats.decode_ms > 0 ? 1000.0 * decode_steps / g.stats.decode_ms : 0.0;
 
@@ -109,6 +123,7 @@ void run(const GenerateArgs& a) {
                         {"generated_ids", g.tokens},
                         {"text", text},
                         {"cache", a.no_cache ? "none" : "kv"},
+                        {"stop_reason", stop_reason},
                         {"timings",
                          {{"load_ms", load_ms},
                           {"prefill_ms", g.stats.prefill_ms},
@@ -127,6 +142,9 @@ void run(const GenerateArgs& a) {
   std::fprintf(stderr, "[kvlm] %zu prompt + %zu new tokens, %s, prefill %.1f ms, decode %.1f tok/s, KV cache %zu bytes\n",
                prompt.size(), g.tokens.size(), a.no_cache ? "no cache" : "KV cache", g.stats.prefill_ms, tok_per_s,
                g.stats.kv_cache_bytes);
+  if (std::string_view(stop_reason) == "context_full")
+    std::fprintf(stderr, "[kvlm] stopped: the context of %d tokens is full (-n asked for %d new tokens)\n", context,
+                 a.max_new_tokens);
 }
 
 }  // namespace
@@ -136,21 +154,45 @@ void add_generate(CLI::App& app) {
   auto* cmd = app.add_subcommand("generate", "Generate tokens from a prompt (greedy unless --temp > 0)");
   cmd->add_option("-m,--model", a->model, "HF folder, .gguf or llama2.c .bin")->required();
   cmd->add_option("-t,--tokenizer", a->tokenizer, "tokenizer file (default: the one beside the model)");
-  auto* p = cmd->add_option("-p,--prompt", a->prompt, "prompt text");
+  auto* p = cmd->add_option("-p,--prompt", a->prompt, "prompt text; - reads it from standard input");
+  auto* f = cmd->add_option("-f,--file", a->prompt_file, "read the prompt from a file");
   auto* ids = cmd->add_option("--prompt-ids", a->prompt_ids, "prompt as token ids, e.g. 1,2,3");
-  p->excludes(ids);
-  ids->excludes(p);
-  cmd->add_option("-n,--max-new-tokens", a->max_new_tokens, "number of new tokens")->capture_default_str();
-  cmd->add_option("--temp", a->temperature, "temperature; 0 = greedy")->capture_default_str();
-  cmd->add_option("--top-k", a->top_k, "sample from the k most likely tokens (0 = all)")->capture_default_str();
-  cmd->add_option("--top-p", a->top_p, "sample from the smallest set reaching probability p")->capture_default_str();
-  cmd->add_option("--seed", a->seed, "random seed for sampling")->capture_default_str();
+  p->excludes(f, ids);
+  f->excludes(p, ids);
+  ids->excludes(p, f);
+  cmd->add_option("-n,--max-new-tokens", a->max_new_tokens, "number of new tokens (fewer if the context fills)")
+      ->capture_default_str();
+  cmd->add_option("-c,--ctx-size", a->ctx_size, "context size in tokens (default: the model's)");
+  cmd->add_option("--temp", a->sampler.temperature, "temperature; 0 = greedy")->capture_default_str();
+  cmd->add_option("--top-k", a->sampler.top_k, "sample from the k most likely tokens (0 = all)")->capture_default_str();
+  cmd->add_option("--top-p", a->sampler.top_p, "sample from the smallest set reaching probability p")->capture_default_str();
+  cmd->add_option("--min-p", a->sampler.min_p, "drop tokens below min-p x the top probability (0 = off)")
+      ->capture_default_str();
+  cmd->add_option("--repeat-penalty", a->sampler.repeat_penalty, "penalize recently seen tokens (1 = off)")
+      ->capture_default_str();
+  cmd->add_option("--repeat-last-n", a->sampler.repeat_last_n, "tokens the penalty looks back at (-1 = all, 0 = off)")
+      ->capture_default_str();
+  cmd->add_option("-s,--seed", a->sampler.seed, "random seed for sampling")->capture_default_str();
+  cmd->add_flag("--ignore-eos", a->ignore_eos, "do not stop at the end-of-sequence token");
   cmd->add_flag("--no-cache", a->no_cache, "naive generation: recompute the whole sequence every step");
   cmd->add_flag("--chat", a->chat, "wrap the prompt in the ChatML template and stop at <|im_end|>");
   cmd->add_flag("--json", a->json, "print one JSON object");
-  cmd->add_option("--threads", a->threads, "CPU threads (0 = all)")->capture_default_str();
-  cmd->callback([a] {
-    if (a->prompt.empty() && a->prompt_ids.empty()) throw CLI::ValidationError("generate", "give -p TEXT or --prompt-ids");
+  cmd->add_option("--threads", a->threads, "CPU threads (default: every CPU up to 4)")->capture_default_str();
+  cmd->callback([a, p, f, ids] {
+    // Usage first (exit 2), before anything is loaded.
+    if (a->prompt == "-") a->prompt_from_stdin = true;
+    if (p->count() + f->count() + ids->count() == 0) {
+      if (!stdin_has_data())
+        throw CLI::ValidationError("generate", "give -p TEXT, -p - (stdin), -f FILE or --prompt-ids, or pipe a prompt in");
+      a->prompt_from_stdin = true;
+    }
+    try {
+      validate(a->sampler);
+    } catch (const Error& e) {
+      throw CLI::ValidationError("generate", e.what());
+    }
+    if (a->max_new_tokens < 0) throw CLI::ValidationError("generate", "-n must be >= 0");
+    if (a->ctx_size < 0) throw CLI::ValidationError("generate", "-c must be >= 0 (0 = the model's context)");
     run(*a);
   });
 }

@@ -7,6 +7,7 @@
 namespace kvlm::cli {
 
 void add_generate(CLI::App& app);
+void add_chat(CLI::App& app);
 void add_logits(CLI::App& app);
 void add_compare(CLI::App& app);
 void add_tokenize(CLI::App& app);

@@ -29,8 +29,14 @@ std::vector<int> parse_ids(const std::string& text) {
 }
 
 std::unique_ptr<Tokenizer> find_tokenizer(const std::filesystem::path& model, const std::string& flag) {
-  if (!flag.empty()) return load_tokenizer(flag);
   namespace fs = std::filesystem;
+  if (!flag.empty()) {
+    // llama.cpp users type -t 2 for two threads: in kvlm, -t names the tokenizer.
+    if (!fs::exists(flag) && flag.find_first_not_of("0123456789") == std::string::npos)
+      throw Error("tokenizer file " + flag + " does not exist (-t names the tokenizer in kvlm; threads are --threads " +
+                  flag + ")");
+    return load_tokenizer(flag);
+  }
   std::vector<fs::path> candidates;
   if (fs::is_directory(model)) {
     candidates = {model / "tokenizer.json", model / "tokenizer.model"};
@@ -43,6 +49,25 @@ std::unique_ptr<Tokenizer> find_tokenizer(const std::filesystem::path& model, co
   for (const fs::path& c : candidates)
     if (fs::exists(c)) return load_tokenizer(c);
   return nullptr;
+}
+
+void TextStream::push(int id) {
+  ids_.push_back(id);
+  print_new_text(/*final=*/false);
+}
+
+void TextStream::print_new_text(bool final) {
+  if (!tok_ || read_ == ids_.size()) return;
+  const std::span<const int> ids(ids_);
+  const std::string printed = tok_->decode(ids.subspan(prefix_, read_ - prefix_));
+  const std::string text = tok_->decode(ids.subspan(prefix_));
+  static const std::string kReplacement = "\xEF\xBF\xBD";
+  if (!final && text.ends_with(kReplacement)) return;
+  if (text.size() <= printed.size() || !text.starts_with(printed)) return;
+  std::fwrite(text.data() + printed.size(), 1, text.size() - printed.size(), stdout);
+  std::fflush(stdout);
+  prefix_ = read_;
+  read_ = ids_.size();
 }
 
 void set_threads(int threads) {

@@ -18,6 +18,27 @@ std::vector<int> parse_ids(const std::string& text);
 // in an HF folder, tokenizer.bin beside a llama2.c .bin, the GGUF itself); nullptr if none is found.
 std::unique_ptr<Tokenizer> find_tokenizer(const std::filesystem::path& model, const std::string& tokenizer_flag);
 
+// Prints the text of the generated ids as they come, decoding a short window rather than the whole
+// sequence each time (vLLM's incremental detokenization): the text of ids[prefix, read) has been
+// printed; decode(ids[prefix, end)) minus decode(ids[prefix, read)) is what the new ids add. The
+// window starts at the tokens printed last time because a decoder treats the first token of its
+// input specially (SentencePiece drops its leading space), and that must not be a token we print.
+// A token may end inside a UTF-8 character (the decode then ends in U+FFFD); such a tail waits for
+// the next token. With no tokenizer it prints nothing.
+class TextStream {
+ public:
+  explicit TextStream(const Tokenizer* tok) : tok_(tok) {}
+  void push(int id);
+  // After the last token: prints what was held back (a character the generation left incomplete).
+  void finish() { print_new_text(/*final=*/true); }
+
+ private:
+  void print_new_text(bool final);
+  const Tokenizer* tok_;
+  std::vector<int> ids_;
+  size_t prefix_ = 0, read_ = 0;  // ids[prefix_, read_) were decoded last time and are printed
+};
+
 // Applies --threads (0 = the default: $OMP_NUM_THREADS, else every CPU); above the machine's CPUs it
 // is clamped, with a one-line note on stderr.
 void set_threads(int threads);

@@ -8,8 +8,10 @@
 
 int main(int argc, char** argv) {
   CLI::App app{"kvlm: a transformer language model and its KV cache, from scratch"};
+  app.set_version_flag("--version", "kvlm " KVLM_VERSION);
   app.require_subcommand(1);
   kvlm::cli::add_generate(app);
+  kvlm::cli::add_chat(app);
   kvlm::cli::add_logits(app);
   kvlm::cli::add_compare(app);
   kvlm::cli::add_tokenize(app);

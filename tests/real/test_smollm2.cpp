@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <sstream>
 #include <nlohmann/json.hpp>
 
 #include "kvlm/generate/generate.hpp"
@@ -173,6 +174,50 @@ TEST_F(SmolLM2, NaiveEqualsCached) {
   GenerationConfig config;
   config.max_new_tokens = 24;
   EXPECT_EQ(generate_naive(*model_, p.input_ids, config).tokens, generate_cached(*model_, p.input_ids, config).tokens);
+}
+
+// kvlm chat keeps the KV cache between turns and prefills only the new message. Its greedy
+// transcript, three turns read from a script on stdin, must equal running each turn from scratch
+// (naive generation, no cache at all) on the conversation's full ids; later turns reuse everything
+// before the new message. With a context of 80 tokens the oldest turns are dropped (and the cache
+// refilled), and the answers must still equal the from-scratch ones.
+std::vector<nlohmann::json> chat_transcript(const std::string& options) {
+  const std::string script = "printf 'What is the capital of France?\\nAnd of Italy?\\nName one more.\\n/exit\\n'";
+  const std::string cmd = script + " | " + test::kvlm_binary().string() + " chat -m " + model_path().string() +
+                          " -n 24 --json " + options + " 2>/dev/null";
+  FILE* pipe = popen(cmd.c_str(), "r");
+  std::string out;
+  char buf[4096];
+  size_t n;
+  while (pipe && (n = fread(buf, 1, sizeof(buf), pipe)) > 0) out.append(buf, n);
+  EXPECT_EQ(pipe ? pclose(pipe) : -1, 0) << out;
+  std::vector<nlohmann::json> turns;
+  std::istringstream lines(out);
+  for (std::string line; std::getline(lines, line);) turns.push_back(nlohmann::json::parse(line));
+  return turns;
+}
+
+TEST_F(SmolLM2, ChatTurnsEqualGeneratingFromScratch) {
+  GenerationConfig config;
+  config.max_new_tokens = 24;
+  config.stop_token_ids = model_->config.eos_token_ids;
+  config.stop_token_ids.push_back(*tokenizer_->token_to_id("<|im_end|>"));
+  for (const std::string options : {"", "-c 80"}) {
+    const std::vector<nlohmann::json> turns = chat_transcript(options);
+    ASSERT_EQ(turns.size(), 3u) << options;
+    size_t dropped = 0;
+    for (size_t i = 0; i < turns.size(); ++i) {
+      const nlohmann::json& j = turns[i];
+      const std::vector<int> prompt = j["prompt_ids"], generated = j["generated_ids"];
+      EXPECT_EQ(generate_naive(*model_, prompt, config).tokens, generated) << options << " turn " << i + 1;
+      EXPECT_EQ(j["reused"].get<size_t>() + j["prefilled"].get<size_t>(), prompt.size());
+      dropped += j["dropped_turns"].get<size_t>();
+      // A turn that dropped nothing reuses at least the whole previous prompt.
+      if (i > 0 && j["dropped_turns"] == 0)
+        EXPECT_GE(j["reused"].get<size_t>(), turns[i - 1]["prompt_ids"].size()) << options << " turn " << i + 1;
+    }
+    EXPECT_EQ(dropped > 0, options == "-c 80") << options;
+  }
 }
 
 }  // namespace

@@ -46,8 +46,9 @@ void expect_input_error(const Result& r, const std::string& message) {
 TEST(Cli, PromptLongerThanTheContextIsRefused) {
   std::string ids = "1";
   for (int i = 0; i < 100; ++i) ids += ",5";
-  expect_input_error(run("generate -m " + kModel + " --prompt-ids " + ids), "longer than the model's context of 96");
-  expect_input_error(run("generate -m " + kModel + " --prompt-ids 1,2 -n 200"), "does not fit the model's context");
+  expect_input_error(run("generate -m " + kModel + " --prompt-ids " + ids), "longer than the context of 96 tokens");
+  // A prompt that fits with more new tokens than the context holds is not refused: see
+  // TooManyNewTokensStopAtAFullContext.
 }
 
 TEST(Cli, BadIdsAreRefused) {
@@ -139,6 +140,70 @@ TEST(Cli, ThreadsAboveTheCpusAreClamped) {
   EXPECT_NE(r.err.find("--threads 100000 is more than this machine's"), std::string::npos) << r.err;
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
   EXPECT_EQ(run("generate -m " + kModel + " --prompt-ids 1,2 -n 2 --threads -1").code, 1);
+}
+
+// The flags llama.cpp users type. A byte-level tokenizer (tiny_bpe) turns "zq" into ids 122, 113,
+// inside the fixture's vocabulary of 256.
+const std::string kTok = (test::data_dir() / "tokenizers" / "tiny_bpe" / "tokenizer.json").string();
+
+nlohmann::json generate_json(const std::string& args) {
+  const Result r = run("generate -m " + kModel + " -t " + kTok + " -n 5 --json " + args);
+  EXPECT_EQ(r.code, 0) << args << ": " << r.err;
+  if (r.code != 0) return {};
+  nlohmann::json j = nlohmann::json::parse(r.out);
+  j.erase("timings");  // the rest must be identical from run to run
+  return j;
+}
+
+TEST(Cli, PromptFromStdinFileOrPipeEqualsTheText) {
+  const auto file = std::filesystem::temp_directory_path() / ("kvlm_prompt_" + std::to_string(getpid()) + ".txt");
+  std::ofstream(file) << "zq";
+  const nlohmann::json text = generate_json("-p zq");
+  EXPECT_EQ(text["prompt_ids"], nlohmann::json({122, 113}));
+  EXPECT_EQ(generate_json("-p - < " + file.string()), text) << "-p - reads standard input";
+  EXPECT_EQ(generate_json("-f " + file.string()), text) << "-f FILE";
+  EXPECT_EQ(generate_json("< " + file.string()), text) << "a prompt piped in with no -p";
+  std::filesystem::remove(file);
+  // Nothing piped (stdin is /dev/null) and no prompt option: bad usage, not an empty generation.
+  EXPECT_EQ(run("generate -m " + kModel + " < /dev/null").code, 2);
+  expect_input_error(run("generate -m " + kModel + " -t " + kTok + " -f /nonexistent-kvlm-prompt.txt"),
+                     "cannot open the prompt file");
+}
+
+TEST(Cli, EmptyPromptStartsFromBos) {
+  EXPECT_EQ(generate_json("-p \"\"")["prompt_ids"], nlohmann::json({1}));  // the fixture's bos_token_id
+}
+
+// -n beyond the context generates until the context is full, then says so: 96 positions, a prompt
+// of 3, so 94 new tokens (the last is sampled, never fed back).
+TEST(Cli, TooManyNewTokensStopAtAFullContext) {
+  const Result r = run("generate -m " + kModel + " --prompt-ids 1,2,3 -n 500 --ignore-eos --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["generated_ids"].size(), 94u);
+  EXPECT_EQ(j["stop_reason"], "context_full");
+  const Result small = run("generate -m " + kModel + " --prompt-ids 1,2,3 -n 500 -c 10 --ignore-eos --json");
+  ASSERT_EQ(small.code, 0) << small.err;
+  EXPECT_EQ(nlohmann::json::parse(small.out)["generated_ids"].size(), 8u) << "-c 10";
+  EXPECT_EQ(nlohmann::json::parse(run("generate -m " + kModel + " --prompt-ids 1,2,3 -n 4 --json").out)["stop_reason"],
+            "max_new_tokens");
+  expect_input_error(run("generate -m " + kModel + " --prompt-ids 1,2,3,4 -c 3"), "longer than the context of 3 tokens (-c)");
+}
+
+// Sampler values are checked before the model is loaded: exit 2 even for a model that does not exist.
+TEST(Cli, BadSamplerValuesAreUsageErrors) {
+  for (const char* bad : {"--temp -1", "--top-p 0", "--top-p 1.5", "--top-k -2", "--min-p 2", "--repeat-penalty 0",
+                          "--repeat-last-n -2", "-n -1", "-c -5"})
+    EXPECT_EQ(run(std::string("generate -m /nonexistent-kvlm-model --prompt-ids 1 ") + bad).code, 2) << bad;
+}
+
+TEST(Cli, LlamaCppHabits) {
+  const Result t = run("generate -m " + kModel + " -t 2 -p hi");
+  expect_input_error(t, "threads are --threads 2");
+  const Result v = run("--version");
+  EXPECT_EQ(v.code, 0);
+  EXPECT_EQ(v.out.rfind("kvlm ", 0), 0u) << v.out;
+  EXPECT_EQ(generate_json("-p zq --temp 0.8 -s 7"), generate_json("-p zq --temp 0.8 --seed 7")) << "-s is --seed";
 }
 
 // The text streamed token by token (decoding a short window each time) equals the whole

@@ -2,22 +2,30 @@
 // Not a different model: the same forward, the same sampler, and (tested) the same tokens.
 #include <algorithm>
 #include <chrono>
+#include <optional>
 
 #include "kvlm/cache/kv_cache.hpp"
+#include "kvlm/error.hpp"
 #include "kvlm/generate/generate.hpp"
 #include "kvlm/model/transformer.hpp"
 
 namespace kvlm {
 
 Generation generate_cached(const Model& model, std::span<const int> prompt, const GenerationConfig& config,
-                           const OnToken& on_token) {
+                           const OnToken& on_token, KVCache* caller_cache) {
   check_fits_context(model, prompt.size(), config.max_new_tokens);
-  Sampler sampler(config.sampler);
+  Sampler sampler(config.sampler, prompt);
   Generation out;
   std::vector<int> sequence(prompt.begin(), prompt.end());
 
-  // NEW: room for every position this generation will feed through the model.
-  KVCache cache(model.config, static_cast<int>(prompt.size()) + std::max(config.max_new_tokens - 1, 0));
+  // NEW: room for every position this generation will feed through the model (or the caller's
+  // cache, which may already hold the start of the prompt: a chat's earlier turns).
+  std::optional<KVCache> own;
+  KVCache& cache = caller_cache ? *caller_cache
+                                : own.emplace(model.config, static_cast<int>(prompt.size()) + std::max(config.max_new_tokens - 1, 0));
+  if (cache.length() >= static_cast<int>(prompt.size()))
+    throw Error("the KV cache already holds " + std::to_string(cache.length()) + " positions, the whole prompt of " +
+                std::to_string(prompt.size()) + ": nothing new to feed");
   out.stats.kv_cache_bytes = cache.bytes();
 
   for (int step = 0; step < config.max_new_tokens; ++step) {

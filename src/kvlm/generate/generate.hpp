@@ -6,6 +6,7 @@
 #include <span>
 #include <vector>
 
+#include "kvlm/cache/kv_cache.hpp"
 #include "kvlm/generate/sampler.hpp"
 #include "kvlm/model/weights.hpp"
 
@@ -37,8 +38,11 @@ Generation generate_naive(const Model& model, std::span<const int> prompt, const
                           const OnToken& on_token = {});
 
 // Chapter 06: prefill the prompt once into a KV cache, then run one token per step. O(n) work.
+// With `cache`, the caller's cache is used and kept (a chat keeps it between turns): it may already
+// hold the keys and values of the prompt's first cache->length() tokens, which are then not fed
+// again, and it must have room for the rest. Without it, a cache just large enough is made.
 Generation generate_cached(const Model& model, std::span<const int> prompt, const GenerationConfig& config,
-                           const OnToken& on_token = {});
+                           const OnToken& on_token = {}, KVCache* cache = nullptr);
 
 // Throws kvlm::Error when the prompt is empty or prompt + new tokens do not fit the context.
 void check_fits_context(const Model& model, size_t prompt_len, int max_new_tokens);

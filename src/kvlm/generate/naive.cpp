@@ -3,29 +3,15 @@
 #include <algorithm>
 #include <chrono>
 
-#include "kvlm/error.hpp"
 #include "kvlm/generate/generate.hpp"
 #include "kvlm/model/transformer.hpp"
 
 namespace kvlm {
 
-void check_fits_context(const Model& model, size_t prompt_len, int max_new_tokens) {
-  const int context = model.config.max_position_embeddings;
-  if (prompt_len == 0) throw Error("the prompt is empty: generation needs at least one token");
-  if (max_new_tokens < 0) throw Error("the number of new tokens must be >= 0");
-  if (prompt_len > static_cast<size_t>(context))
-    throw Error("the prompt has " + std::to_string(prompt_len) + " tokens, longer than the model's context of " +
-                std::to_string(context));
-  // The last new token is sampled, never fed back: positions used = prompt + new - 1.
-  if (prompt_len + max_new_tokens - 1 > static_cast<size_t>(context))
-    throw Error("the prompt (" + std::to_string(prompt_len) + " tokens) plus " + std::to_string(max_new_tokens) +
-                " new tokens does not fit the model's context of " + std::to_string(context) + " tokens");
-}
-
 Generation generate_naive(const Model& model, std::span<const int> prompt, const GenerationConfig& config,
                           const OnToken& on_token) {
   check_fits_context(model, prompt.size(), config.max_new_tokens);
-  Sampler sampler(config.sampler);
+  Sampler sampler(config.sampler, prompt);
   Generation out;
   std::vector<int> sequence(prompt.begin(), prompt.end());
 

@@ -14,15 +14,43 @@ int argmax(std::span<const float> logits) {
   return static_cast<int>(std::max_element(logits.begin(), logits.end()) - logits.begin());
 }
 
-Sampler::Sampler(const SamplerConfig& config) : config_(config), rng_(config.seed) {
-  if (!(config.temperature >= 0.0f)) throw Error("temperature must be >= 0");
+void validate(const SamplerConfig& config) {
+  if (!(config.temperature >= 0.0f && std::isfinite(config.temperature))) throw Error("temperature must be >= 0");
   if (config.top_k < 0) throw Error("top-k must be >= 0");
   if (!(config.top_p > 0.0f && config.top_p <= 1.0f)) throw Error("top-p must be in (0, 1]");
+  if (!(config.min_p >= 0.0f && config.min_p <= 1.0f)) throw Error("min-p must be in [0, 1]");
+  if (!(config.repeat_penalty > 0.0f && std::isfinite(config.repeat_penalty)))
+    throw Error("the repeat penalty must be > 0 (1 = off)");
+  if (config.repeat_last_n < -1) throw Error("repeat-last-n must be >= -1 (-1 = the whole sequence, 0 = off)");
+}
+
+Sampler::Sampler(const SamplerConfig& config, std::span<const int> prompt) : config_(config), rng_(config.seed) {
+  validate(config);
+  for (int id : prompt) recent_.push_back(id);
+  if (config.repeat_last_n >= 0)
+    while (recent_.size() > static_cast<size_t>(config.repeat_last_n)) recent_.pop_front();
 }
 
 double Sampler::uniform() { return static_cast<double>(rng_() >> 11) * 0x1.0p-53; }
 
 int Sampler::sample(std::span<const float> logits) {
+  if (config_.repeat_penalty == 1.0f || config_.repeat_last_n == 0) return choose(logits);
+  // llama.cpp's penalty, once per distinct recent token: shrink its logit towards "less likely".
+  std::vector<float> penalized(logits.begin(), logits.end());
+  std::vector<bool> seen(logits.size(), false);
+  for (int id : recent_) {
+    if (id < 0 || static_cast<size_t>(id) >= logits.size() || seen[id]) continue;
+    seen[id] = true;
+    float& l = penalized[id];
+    l = l > 0.0f ? l / config_.repeat_penalty : l * config_.repeat_penalty;
+  }
+  const int next = choose(penalized);
+  recent_.push_back(next);
+  if (config_.repeat_last_n > 0 && recent_.size() > static_cast<size_t>(config_.repeat_last_n)) recent_.pop_front();
+  return next;
+}
+
+int Sampler::choose(std::span<const float> logits) {
   if (config_.temperature == 0.0f) return argmax(logits);
 
   // Candidates sorted by logit, most likely first (stable: ties keep the lower id first).
@@ -48,6 +76,8 @@ int Sampler::sample(std::span<const float> logits) {
       break;
     }
   }
+  // Min-p (HF's MinPLogitsWarper): drop the tail whose probability is below min_p x the top one's.
+  while (keep > 1 && probs[keep - 1] < config_.min_p * probs[0]) --keep;
   const double kept_mass = std::accumulate(probs.begin(), probs.begin() + keep, 0.0);
 
   // Draw: walk the cumulative distribution of the kept tokens.

@@ -23,20 +23,30 @@ std::string read_chat_template(const std::filesystem::path& model) {
   return "";
 }
 
-std::string apply_chatml(const std::string& user, const std::string& chat_template) {
-  static const std::string kStart = "<|im_start|>", kEnd = "<|im_end|>";
+namespace {
+const std::string kStart = "<|im_start|>", kEnd = "<|im_end|>";
+}  // namespace
+
+std::string chatml_system_turn(const std::string& chat_template) {
   if (!chat_template.empty() && chat_template.find(kStart) == std::string::npos)
     throw Error("--chat knows the ChatML template only (<|im_start|> ... <|im_end|>), and this model's template is another");
   // A fixed system turn written by the template itself, e.g. SmolLM2's "You are a helpful AI assistant...".
-  std::string system_turn;
   const std::string system_start = kStart + "system\n";
   if (const size_t s = chat_template.find(system_start); s != std::string::npos) {
     const size_t e = chat_template.find(kEnd, s);
     const std::string message = chat_template.substr(s + system_start.size(), e - s - system_start.size());
     if (e != std::string::npos && message.find("{{") == std::string::npos && message.find("{%") == std::string::npos)
-      system_turn = system_start + message + kEnd + "\n";
+      return system_start + message + kEnd + "\n";
   }
-  return system_turn + kStart + "user\n" + user + kEnd + "\n" + kStart + "assistant\n";
+  return "";
+}
+
+std::string chatml_user_turn(const std::string& user) {
+  return kStart + "user\n" + user + kEnd + "\n" + kStart + "assistant\n";
+}
+
+std::string apply_chatml(const std::string& user, const std::string& chat_template) {
+  return chatml_system_turn(chat_template) + chatml_user_turn(user);
 }
 
 }  // namespace kvlm

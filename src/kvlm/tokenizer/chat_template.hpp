@@ -18,4 +18,10 @@ std::string read_chat_template(const std::filesystem::path& model);
 // when the template is not ChatML.
 std::string apply_chatml(const std::string& user, const std::string& chat_template);
 
+// The two parts of apply_chatml, for a conversation of several turns (kvlm chat): the fixed
+// system turn ("" when the template has none; throws when it is not ChatML), and one user turn
+// with the assistant's cue. Between turns, the assistant's answer ends with <|im_end|> and "\n".
+std::string chatml_system_turn(const std::string& chat_template);
+std::string chatml_user_turn(const std::string& user);
+
 }  // namespace kvlm

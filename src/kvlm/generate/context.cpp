@@ -1,0 +1,21 @@
+// check_fits_context: the one check both generation loops (naive.cpp, cached.cpp) start with.
+// Not a loop: it lives apart so that chapter 06's cached.cpp differs from naive.cpp only by its NEW lines.
+#include "kvlm/error.hpp"
+#include "kvlm/generate/generate.hpp"
+
+namespace kvlm {
+
+void check_fits_context(const Model& model, size_t prompt_len, int max_new_tokens) {
+  const int context = model.config.max_position_embeddings;
+  if (prompt_len == 0) throw Error("the prompt is empty: generation needs at least one token");
+  if (max_new_tokens < 0) throw Error("the number of new tokens must be >= 0");
+  if (prompt_len > static_cast<size_t>(context))
+    throw Error("the prompt has " + std::to_string(prompt_len) + " tokens, longer than the model's context of " +
+                std::to_string(context));
+  // The last new token is sampled, never fed back: positions used = prompt + new - 1.
+  if (prompt_len + max_new_tokens - 1 > static_cast<size_t>(context))
+    throw Error("the prompt (" + std::to_string(prompt_len) + " tokens) plus " + std::to_string(max_new_tokens) +
+                " new tokens does not fit the model's context of " + std::to_string(context) + " tokens");
+}
+
+}  // namespace kvlm
