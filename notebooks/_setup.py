@@ -4,7 +4,8 @@ Not part of kvlm: only the plumbing that lets a notebook say `from _setup import
 
 Where the module comes from, first match wins:
   1. $KVLM_PYTHON_PATH: a folder holding kvlm.cpython-*.so (e.g. build/nb/src/python);
-  2. the newest build/*/src/python/kvlm*.so under the repository root (cmake -B build/<anything>).
+  2. the newest build/*/src/python/kvlm*.so under the repository root (cmake -B build/<anything>);
+  3. a kvlm installed in this Python (`pip install .`).
 Which model the notebooks use:
   1. $KVLM_MODEL, or SmolLM2-135M-Instruct at models/*.gguf (scripts/fetch-models.sh puts it there),
      when this build of kvlm can load it;
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import glob
+import importlib.util
 import os
 import pathlib
 import sys
@@ -23,19 +25,22 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
 
 
-def _find_module_dir() -> pathlib.Path:
+def _find_module_dir() -> pathlib.Path | None:
     env = os.environ.get("KVLM_PYTHON_PATH")
     if env:
         return pathlib.Path(env)
     built = glob.glob(str(ROOT / "build" / "*" / "src" / "python" / "kvlm*.so"))
-    if not built:
-        raise ImportError("no built kvlm module under build/*/src/python: build it with\n"
-                          "  cmake -S . -B build/nb -DCMAKE_BUILD_TYPE=Release && cmake --build build/nb -j2\n"
-                          "or set KVLM_PYTHON_PATH to the folder that holds kvlm*.so")
-    return pathlib.Path(max(built, key=os.path.getmtime)).parent
+    if built:
+        return pathlib.Path(max(built, key=os.path.getmtime)).parent
+    if importlib.util.find_spec("kvlm"):
+        return None  # installed with pip: a plain import finds it
+    raise ImportError("no kvlm module: build it with\n"
+                      "  cmake --preset release && cmake --build --preset release\n"
+                      "or `pip install .`, or set KVLM_PYTHON_PATH to the folder that holds kvlm*.so")
 
 
-sys.path.insert(0, str(_find_module_dir()))
+if (_module_dir := _find_module_dir()) is not None:
+    sys.path.insert(0, str(_module_dir))
 import kvlm  # noqa: E402  (the C++ library, through src/python/module.cpp)
 
 

@@ -16,7 +16,7 @@ sudo=""
 
 packages=(build-essential cmake pkg-config git unzip ccache
           libeigen3-dev libcli11-dev nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev
-          libpcre2-dev libutf8proc-dev pybind11-dev python3 python3-pip)
+          libpcre2-dev libutf8proc-dev pybind11-dev python3 python3-pip python3-venv)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ((${#missing[@]})); then

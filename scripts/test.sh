@@ -23,6 +23,10 @@ bash scripts/run-notebooks.sh
 # Every command the README, docs/ and the chapters show, run exactly as written from the root.
 python3 scripts/check-doc-commands.py
 
+# kvlm as a dependency: the C++ package (find_package(kvlm), examples/) and the Python one (pip).
+bash scripts/check-install.sh
+bash scripts/check-pip-install.sh
+
 # Bad input under AddressSanitizer and UBSan (the debug preset): every malformed model, GGUF or
 # tokenizer file and every bad command line must end in an error sentence, never a memory error.
 cmake --preset debug >/dev/null

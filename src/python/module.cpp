@@ -194,6 +194,19 @@ void bind_generate(py::module_& m) {
         cached ? "Chapter 06: prefill once into a KV cache, then one token per step"
                : "Chapter 05: every step recomputes the whole sequence");
   }
+  // The keywords of HF's model.generate: greedy unless do_sample; stops at the model's EOS.
+  m.def(
+      "generate",
+      [](const Model& model, const std::vector<int>& input_ids, int max_new_tokens, bool do_sample, float temperature,
+         int top_k, float top_p, uint64_t seed, bool use_cache) {
+        std::vector<int> stop = model.config.eos_token_ids;
+        return run_generation(use_cache, model, input_ids, max_new_tokens, do_sample ? temperature : 0.0f,
+                              do_sample ? top_k : 0, do_sample ? top_p : 1.0f, seed, stop);
+      },
+      "model"_a, "input_ids"_a, "max_new_tokens"_a = 20, "do_sample"_a = false, "temperature"_a = 1.0f,
+      "top_k"_a = 50, "top_p"_a = 1.0f, "seed"_a = 0, "use_cache"_a = true,
+      "Generate as HF's model.generate does: greedy unless do_sample (then temperature, top_k, top_p as HF's\n"
+      "defaults: 1.0, 50, 1.0), stopping at the model's EOS. Returns a Generation (.tokens: the new ids).");
 }
 
 void bind_tokenizer(py::module_& m) {
@@ -244,6 +257,7 @@ void bind_reference(py::module_& m) {
 PYBIND11_MODULE(kvlm, m) {
   using namespace kvlm::python;
   m.doc() = "kvlm: a transformer LM and its KV cache in readable C++20, for notebooks";
+  m.attr("__version__") = KVLM_VERSION;
   py::register_exception<kvlm::Error>(m, "Error", PyExc_RuntimeError);
   bind_config(m);  // first: later signatures use RopeLayout and ModelConfig
   bind_model(m);

@@ -1,0 +1,13 @@
+// kvlm.hpp: the whole library in one include, for programs that use kvlm rather than study it.
+// Not where to start reading: the path of one token is docs/architecture.md, stage by stage.
+#pragma once
+
+#include "kvlm/error.hpp"                    // kvlm::Error, the one exception for bad input
+#include "kvlm/io/load.hpp"                  // load_model: HF folder, .gguf or llama2.c .bin
+#include "kvlm/tokenizer/tokenizer.hpp"      // load_tokenizer, Tokenizer::encode / decode
+#include "kvlm/tokenizer/chat_template.hpp"  // apply_chatml
+#include "kvlm/model/transformer.hpp"        // forward: ids -> logits
+#include "kvlm/cache/kv_cache.hpp"           // KVCache
+#include "kvlm/generate/generate.hpp"        // generate_naive, generate_cached, Sampler
+#include "kvlm/verify/reference.hpp"         // comparing with an HF reference file
+#include "kvlm/threads.hpp"                  // set_num_threads
