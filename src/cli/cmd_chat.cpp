@@ -174,21 +174,11 @@ void add_chat(CLI::App& app) {
   cmd->add_option("-t,--tokenizer", a->tokenizer, "tokenizer file (default: the one beside the model)");
   cmd->add_option("-n,--max-new-tokens", a->max_new_tokens, "new tokens per answer at most")->capture_default_str();
   cmd->add_option("-c,--ctx-size", a->ctx_size, "context size in tokens (default: the model's)");
-  cmd->add_option("--temp", a->sampler.temperature, "temperature; 0 = greedy")->capture_default_str();
-  cmd->add_option("--top-k", a->sampler.top_k, "sample from the k most likely tokens (0 = all)");
-  cmd->add_option("--top-p", a->sampler.top_p, "sample from the smallest set reaching probability p");
-  cmd->add_option("--min-p", a->sampler.min_p, "drop tokens below min-p x the top probability (0 = off)");
-  cmd->add_option("--repeat-penalty", a->sampler.repeat_penalty, "penalize recently seen tokens (1 = off)");
-  cmd->add_option("--repeat-last-n", a->sampler.repeat_last_n, "tokens the penalty looks back at (-1 = all, 0 = off)");
-  cmd->add_option("-s,--seed", a->sampler.seed, "random seed for sampling");
+  add_sampler_options(cmd, a->sampler);
   cmd->add_flag("--json", a->json, "one JSON object per answer (ids, reuse, timings) instead of text");
   cmd->add_option("--threads", a->threads, "CPU threads (default: every CPU up to 4)");
   cmd->callback([a] {
-    try {
-      validate(a->sampler);
-    } catch (const Error& e) {
-      throw CLI::ValidationError("chat", e.what());
-    }
+    check_sampler_options("chat", a->sampler);
     if (a->max_new_tokens < 1) throw CLI::ValidationError("chat", "-n must be >= 1");
     if (a->ctx_size < 0) throw CLI::ValidationError("chat", "-c must be >= 0 (0 = the model's context)");
     run(*a);

@@ -163,16 +163,7 @@ void add_generate(CLI::App& app) {
   cmd->add_option("-n,--max-new-tokens", a->max_new_tokens, "number of new tokens (fewer if the context fills)")
       ->capture_default_str();
   cmd->add_option("-c,--ctx-size", a->ctx_size, "context size in tokens (default: the model's)");
-  cmd->add_option("--temp", a->sampler.temperature, "temperature; 0 = greedy")->capture_default_str();
-  cmd->add_option("--top-k", a->sampler.top_k, "sample from the k most likely tokens (0 = all)")->capture_default_str();
-  cmd->add_option("--top-p", a->sampler.top_p, "sample from the smallest set reaching probability p")->capture_default_str();
-  cmd->add_option("--min-p", a->sampler.min_p, "drop tokens below min-p x the top probability (0 = off)")
-      ->capture_default_str();
-  cmd->add_option("--repeat-penalty", a->sampler.repeat_penalty, "penalize recently seen tokens (1 = off)")
-      ->capture_default_str();
-  cmd->add_option("--repeat-last-n", a->sampler.repeat_last_n, "tokens the penalty looks back at (-1 = all, 0 = off)")
-      ->capture_default_str();
-  cmd->add_option("-s,--seed", a->sampler.seed, "random seed for sampling")->capture_default_str();
+  add_sampler_options(cmd, a->sampler);
   cmd->add_flag("--ignore-eos", a->ignore_eos, "do not stop at the end-of-sequence token");
   cmd->add_flag("--no-cache", a->no_cache, "naive generation: recompute the whole sequence every step");
   cmd->add_flag("--chat", a->chat, "wrap the prompt in the ChatML template and stop at <|im_end|>");
@@ -186,11 +177,7 @@ void add_generate(CLI::App& app) {
         throw CLI::ValidationError("generate", "give -p TEXT, -p - (stdin), -f FILE or --prompt-ids, or pipe a prompt in");
       a->prompt_from_stdin = true;
     }
-    try {
-      validate(a->sampler);
-    } catch (const Error& e) {
-      throw CLI::ValidationError("generate", e.what());
-    }
+    check_sampler_options("generate", a->sampler);
     if (a->max_new_tokens < 0) throw CLI::ValidationError("generate", "-n must be >= 0");
     if (a->ctx_size < 0) throw CLI::ValidationError("generate", "-c must be >= 0 (0 = the model's context)");
     run(*a);

@@ -70,6 +70,25 @@ void TextStream::print_new_text(bool final) {
   read_ = ids_.size();
 }
 
+void add_sampler_options(CLI::App* cmd, SamplerConfig& s) {
+  cmd->add_option("--temp", s.temperature, "temperature; 0 = greedy")->capture_default_str();
+  cmd->add_option("--top-k", s.top_k, "sample from the k most likely tokens (0 = all)")->capture_default_str();
+  cmd->add_option("--top-p", s.top_p, "sample from the smallest set reaching probability p")->capture_default_str();
+  cmd->add_option("--min-p", s.min_p, "drop tokens below min-p x the top probability (0 = off)")->capture_default_str();
+  cmd->add_option("--repeat-penalty", s.repeat_penalty, "penalize recently seen tokens (1 = off)")->capture_default_str();
+  cmd->add_option("--repeat-last-n", s.repeat_last_n, "tokens the penalty looks back at (-1 = all, 0 = off)")
+      ->capture_default_str();
+  cmd->add_option("-s,--seed", s.seed, "random seed for sampling")->capture_default_str();
+}
+
+void check_sampler_options(const std::string& command, const SamplerConfig& sampler) {
+  try {
+    validate(sampler);
+  } catch (const Error& e) {
+    throw CLI::ValidationError(command, e.what());
+  }
+}
+
 void set_threads(int threads) {
   if (threads < 0) throw Error("--threads must be >= 0");
   const int used = set_num_threads(threads);

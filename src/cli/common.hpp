@@ -7,6 +7,9 @@
 #include <string>
 #include <vector>
 
+#include <CLI/CLI.hpp>
+
+#include "kvlm/generate/sampler.hpp"
 #include "kvlm/tokenizer/tokenizer.hpp"
 
 namespace kvlm::cli {
@@ -38,6 +41,12 @@ class TextStream {
   std::vector<int> ids_;
   size_t prefix_ = 0, read_ = 0;  // ids[prefix_, read_) were decoded last time and are printed
 };
+
+// The sampling flags generate and chat share (--temp, --top-k, --top-p, --min-p, --repeat-penalty,
+// --repeat-last-n, -s/--seed), bound to `sampler`; and their check, a usage error (exit 2) that runs
+// before anything is loaded.
+void add_sampler_options(CLI::App* cmd, SamplerConfig& sampler);
+void check_sampler_options(const std::string& command, const SamplerConfig& sampler);
 
 // Applies --threads (0 = the default: $OMP_NUM_THREADS, else every CPU); above the machine's CPUs it
 // is clamped, with a one-line note on stderr.
