@@ -116,3 +116,44 @@ def test_errors_become_kvlm_error():
         kvlm.forward(model, [model.config.vocab_size])
     with pytest.raises(kvlm.Error):
         kvlm.load_model(MODELS / "does-not-exist")
+
+
+def test_two_threads_generate_what_one_does_after_the_other():
+    """forward and generate release the GIL: two Python threads may generate at once, each on its
+    own prompt, and get HF's greedy paths, the same tokens as running them one after the other."""
+    import threading
+
+    model = kvlm.load_model(MODELS / "llama-gqa-tied")
+    refs = list(hf_reference("llama-gqa-tied").values())[:2]
+    jobs = [(ref["input_ids"].tolist(), len(ref["greedy"])) for ref in refs]
+    sequential = [kvlm.generate_naive(model, ids, max_new_tokens=n).tokens for ids, n in jobs]
+    results = [[None] * 5 for _ in jobs]
+
+    def work(i):
+        ids, n = jobs[i]
+        for r in range(5):  # naive: the longest loop, so the threads overlap
+            results[i][r] = kvlm.generate_naive(model, ids, max_new_tokens=n).tokens
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(jobs))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for i, ref in enumerate(refs):
+        assert sequential[i] == ref["greedy"].tolist()
+        assert results[i] == [sequential[i]] * 5
+
+
+def test_version_and_hf_style_generate():
+    model = kvlm.load_model(MODELS / "llama-gqa-tied")
+    ref = next(iter(hf_reference("llama-gqa-tied").values()))
+    ids, n = ref["input_ids"].tolist(), len(ref["greedy"])
+    assert kvlm.__version__.count(".") == 2
+    greedy = kvlm.generate(model, ids, max_new_tokens=n)  # do_sample=False: greedy, as HF
+    expected = ref["greedy"].tolist()
+    eos = model.config.eos_token_ids
+    if any(t in eos for t in expected):  # kvlm.generate stops at EOS, as HF's generate does
+        expected = expected[: next(i for i, t in enumerate(expected) if t in eos) + 1]
+    assert greedy.tokens == expected
+    sampled = kvlm.generate(model, ids, max_new_tokens=n, do_sample=True, temperature=0.8, seed=3)
+    assert sampled.tokens == kvlm.generate(model, ids, max_new_tokens=n, do_sample=True, temperature=0.8, seed=3).tokens
