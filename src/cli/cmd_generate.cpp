@@ -1,12 +1,14 @@
 // kvlm generate: prompt -> new tokens, naive (--no-cache) or with the KV cache, streamed as text.
 #include <chrono>
 #include <cstdio>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "kvlm/error.hpp"
 #include "kvlm/generate/generate.hpp"
+#include "kvlm/generate/trace.hpp"
 #include "kvlm/io/load.hpp"
 #include "kvlm/tokenizer/chat_template.hpp"
 
@@ -22,6 +24,8 @@ struct GenerateArgs {
   uint64_t seed = 0;
   bool no_cache = false, chat = false, json = false;
   int threads = 0;
+  std::string trace;  // --trace FILE.json
+  TraceOptions trace_options;
 };
 
 // Prints the text of `ids` as it grows. A token may end inside a UTF-8 character (its decode then
@@ -77,6 +81,14 @@ void run(const GenerateArgs& a) {
     prompt = tok->encode(text, /*add_special_tokens=*/true);
   }
 
+  std::optional<TraceWriter> trace;  // --trace: every step, written once generation ends
+  if (!a.trace.empty()) {
+    trace.emplace(model, config, tok.get(), a.trace_options);
+    trace->set_info(a.model, !a.no_cache);
+    trace->set_prompt(a.prompt_ids.empty() ? a.prompt : "", prompt);
+    config.on_step = trace->observer();
+  }
+
   TextStream stream(a.json ? nullptr : tok.get());
   const auto is_stop = [&](int id) { return std::ranges::find(config.stop_token_ids, id) != config.stop_token_ids.end(); };
   const OnToken on_token = [&](int id) {
@@ -84,6 +96,8 @@ void run(const GenerateArgs& a) {
   };
   const Generation g = a.no_cache ? generate_naive(model, prompt, config, on_token)
                                   : generate_cached(model, prompt, config, on_token);
+
+  if (trace) trace->write(a.trace);
 
   // The text without a final stop token (EOS, <|im_end|>), as a chat user expects.
   std::vector<int> shown = g.tokens;
@@ -135,6 +149,11 @@ void add_generate(CLI::App& app) {
   cmd->add_flag("--no-cache", a->no_cache, "naive generation: recompute the whole sequence every step");
   cmd->add_flag("--chat", a->chat, "wrap the prompt in the ChatML template and stop at <|im_end|>");
   cmd->add_flag("--json", a->json, "print one JSON object");
+  cmd->add_option("--trace", a->trace, "write every step (candidates, attention, timing, cache) to FILE.json");
+  cmd->add_option("--trace-layers", a->trace_options.max_layers, "layers whose attention the trace keeps (0 = all)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--trace-heads", a->trace_options.max_heads, "heads per layer the trace keeps (0 = all)")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--threads", a->threads, "CPU threads (0 = all)")->capture_default_str();
   cmd->callback([a] {
     if (a->prompt.empty() && a->prompt_ids.empty()) throw CLI::ValidationError("generate", "give -p TEXT or --prompt-ids");

@@ -20,17 +20,26 @@ Generation generate_cached(const Model& model, std::span<const int> prompt, cons
   KVCache cache(model.config, static_cast<int>(prompt.size()) + std::max(config.max_new_tokens - 1, 0));
   out.stats.kv_cache_bytes = cache.bytes();
 
+  ForwardTrace trace;  // for config.on_step only: the newest position's attention weights
+  trace.keep_attention = trace.last_attention_row_only = true;
+  ForwardTrace* observed = config.on_step ? &trace : nullptr;
+  SamplerView view;
+
   for (int step = 0; step < config.max_new_tokens; ++step) {
     const auto t0 = std::chrono::steady_clock::now();
     // NEW: feed only what the cache has not seen: the whole prompt first (prefill), then one token.
     const std::span<const int> fresh = std::span<const int>(sequence).subspan(cache.length());
-    const Matrix logits = forward(model, fresh, /*start_pos=*/cache.length(), &cache);  // [fresh, V]
+    const Matrix logits = forward(model, fresh, /*start_pos=*/cache.length(), &cache, observed);  // [fresh, V]
     const Eigen::RowVectorXf last = logits.row(logits.rows() - 1);
-    const int next = sampler.sample({last.data(), static_cast<size_t>(last.size())});
+    const int next = sampler.sample({last.data(), static_cast<size_t>(last.size())}, observed ? &view : nullptr);
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 
     (step == 0 ? out.stats.prefill_ms : out.stats.decode_ms) += ms;
     out.stats.step_ms.push_back(ms);
+    if (config.on_step)
+      config.on_step({step, cache.length() - static_cast<int>(fresh.size()), static_cast<int>(fresh.size()), next,
+                      {last.data(), static_cast<size_t>(last.size())}, view, trace, ms, cache.length(),
+                      cache.length() * KVCache::bytes_per_token(model.config)});
     out.tokens.push_back(next);
     sequence.push_back(next);
     if (on_token) on_token(next);

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <random>
 #include <span>
+#include <vector>
 
 namespace kvlm {
 
@@ -17,11 +18,23 @@ struct SamplerConfig {
 
 int argmax(std::span<const float> logits);  // ties go to the lowest id, as torch.argmax
 
+// What the sampler saw, for `--trace`: the most likely candidates before and after it filtered.
+struct SamplerView {
+  struct Candidate {
+    int id;
+    double prob;
+  };
+  static constexpr int kTop = 10;
+  std::vector<Candidate> before;  // softmax(logits), the kTop largest, most likely first
+  std::vector<Candidate> after;   // the renormalized distribution drawn from (greedy: the argmax, 1.0)
+};
+
 class Sampler {
  public:
   explicit Sampler(const SamplerConfig& config);
   // HF's order: divide by temperature, keep top-k, keep top-p, renormalize, draw.
-  int sample(std::span<const float> logits);
+  // view, when given, receives the candidates (costs a softmax over the vocabulary).
+  int sample(std::span<const float> logits, SamplerView* view = nullptr);
 
  private:
   double uniform();  // in [0, 1), from the generator's bits (std's distributions vary by library)
