@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   kvlm::cli::add_compare(app);
   kvlm::cli::add_tokenize(app);
   kvlm::cli::add_inspect(app);
+  kvlm::cli::add_view(app);
 
   try {
     app.parse(argc, argv);
