@@ -73,7 +73,13 @@ function svgIn(container, width, height) {
 
 const show = (s) => JSON.stringify(s).slice(1, -1);  // token text with \n and spaces visible
 const bytes = (n) => n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(2)} MiB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${n} B`;
-const heat = (w) => `hsl(${45 - 45 * w}, 100%, ${12 + 58 * Math.sqrt(w)}%)`;  // 0: near black, 1: bright yellow
+// Attention weight in [0, 1] -> colour: dark violet, red, then amber (a magma-like ramp).
+const RAMP = [[42, 23, 64], [194, 59, 78], [255, 209, 102]];
+function heat(w) {
+  const x = Math.max(0, Math.min(1, w)) * (RAMP.length - 1), i = Math.min(Math.floor(x), RAMP.length - 2), f = x - i;
+  const c = RAMP[i].map((a, j) => Math.round(a + f * (RAMP[i + 1][j] - a)));
+  return `rgb(${c.join(",")})`;
+}
 
 // ---- the panels ---------------------------------------------------------------------------
 
@@ -100,7 +106,7 @@ function positionsTotal(t) { return t.prompt.ids.length + t.steps.length - 1; }
 
 function renderCache(t, k) {
   const L = t.model.num_hidden_layers, P = positionsTotal(t);
-  const cell = Math.max(4, Math.min(22, Math.floor(760 / P))), rowH = Math.max(4, Math.min(14, Math.floor(300 / L)));
+  const cell = Math.max(4, Math.min(22, Math.floor(760 / P))), rowH = Math.max(4, Math.min(26, Math.floor(300 / L)));
   const left = 56, top = 8, W = left + P * cell + 10, H = top + L * rowH + 30;
   const svg = svgIn($("cache"), W, H);
   const s = k >= 0 ? t.steps[k] : null;
@@ -125,7 +131,7 @@ function renderCache(t, k) {
 }
 
 function renderCandidates(t, k) {
-  const W = 560, rowH = 26, left = 150, H = 10 * rowH + 30;
+  const W = 600, rowH = 28, left = 130, H = 10 * rowH + 10;
   const svg = svgIn($("candidates"), W, H);
   if (k < 0) {
     el("text", { x: 10, y: 30, class: "dim" }, svg, "press ▶ to run the prefill step");
@@ -144,7 +150,6 @@ function renderCandidates(t, k) {
       el("rect", { class: "bar-chosen", x: left - 2, y: y, width: barW + 4, height: rowH - 4, rx: 4 }, svg);
     el("text", { x: left + barW + 8, y: y + 16, class: "dim" }, svg, `${(100 * c.prob).toFixed(1)}%`);
   });
-  el("text", { x: left, y: H - 6, class: "dim" }, svg, "grey: softmax(logits)   orange: what was drawn from   box: the token chosen");
 }
 
 function renderAttention(t, k) {
@@ -158,8 +163,7 @@ function renderAttention(t, k) {
   const row = s.attention[li] && s.attention[li][hi];
   if (!row) return;
   const tokens = t.prompt.tokens.concat(t.steps.slice(0, k).map((x) => x.token.text));
-  const cell = Math.min(40, 980 / row.length), left = 10;
-  svg.setAttribute("viewBox", `0 0 ${left + row.length * cell + 10} 120`);
+  const cell = Math.min(40, 980 / row.length), left = 10;  // the viewBox stays 1000 wide: cells never blow up
   const max = Math.max(...row);
   row.forEach((w, p) => {
     const r = el("rect", { class: "heat", x: left + p * cell, y: 10, width: cell - 1, height: 50, fill: heat(max > 0 ? w / max : 0) }, svg);
@@ -192,8 +196,7 @@ function renderTiming(t, k) {
   traces.forEach((x, i) => {
     const pts = decode(x).map((s) => `${X(pos(s)).toFixed(1)},${Y(s.ms).toFixed(1)}`);
     if (pts.length) el("path", { class: x.cache === "none" ? "line-none" : "line-kv", d: "M" + pts.join(" L") }, svg);
-    el("text", { x: W - right - 4, y: top + 14 + 18 * i, "text-anchor": "end", class: x.cache === "none" ? "legend-none" : "legend-kv",
-                 fill: x.cache === "none" ? "#ff6b6b" : "#36c5a0" }, svg, x.cache === "none" ? "naive (no cache)" : "KV cache");
+    el("text", { x: W - right - 4, y: top + 14 + 18 * i, "text-anchor": "end", class: x.cache === "none" ? "legend-none" : "legend-kv" }, svg, x.cache === "none" ? "naive (no cache)" : "KV cache");
   });
   if (k >= 1) el("circle", { class: "dot-now", cx: X(pos(t.steps[k])), cy: Y(t.steps[k].ms), r: 6 }, svg);
   const s0 = t.steps[0];
