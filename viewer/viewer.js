@@ -107,7 +107,7 @@ function positionsTotal(t) { return t.prompt.ids.length + t.steps.length - 1; }
 function renderCache(t, k) {
   const L = t.model.num_hidden_layers, P = positionsTotal(t);
   const cell = Math.max(4, Math.min(22, Math.floor(760 / P))), rowH = Math.max(4, Math.min(26, Math.floor(300 / L)));
-  const left = 56, top = 8, W = left + P * cell + 10, H = top + L * rowH + 30;
+  const left = 90, top = 8, W = left + P * cell + 10, H = top + L * rowH + 34;
   const svg = svgIn($("cache"), W, H);
   const s = k >= 0 ? t.steps[k] : null;
   const cached = t.cache !== "none";
@@ -121,10 +121,11 @@ function renderCache(t, k) {
       el("rect", { class: cls, x: left + p * cell, y: top + l * rowH, width: cell - 1, height: rowH - 1 }, svg);
     }
   }
-  el("text", { x: left - 6, y: top + rowH, "text-anchor": "end", class: "dim" }, svg, "layer 0");
-  el("text", { x: left - 6, y: top + L * rowH, "text-anchor": "end", class: "dim" }, svg, `${L - 1}`);
-  el("text", { x: left, y: H - 8, class: "dim" }, svg, "position 0");
-  el("text", { x: left + P * cell, y: H - 8, "text-anchor": "end", class: "dim" }, svg, `${P - 1}`);
+  const label = { class: "dim", style: `font-size: ${Math.max(12, W / 50)}px` };  // readable however far the grid is scaled down
+  el("text", { ...label, x: left - 6, y: top + rowH, "text-anchor": "end" }, svg, "layer 0");
+  el("text", { ...label, x: left - 6, y: top + L * rowH, "text-anchor": "end" }, svg, `${L - 1}`);
+  el("text", { ...label, x: left, y: H - 4 }, svg, "position 0");
+  el("text", { ...label, x: left + P * cell, y: H - 4, "text-anchor": "end" }, svg, `${P - 1}`);
   $("cache-note").textContent = !s ? "empty" : cached
     ? `${s.cache_length} positions × ${L} layers = ${bytes(s.cache_bytes)} (${bytes(t.model.kv_bytes_per_token)} per token)`
     : `no cache: this step recomputed all ${s.n_positions} positions`;
@@ -153,7 +154,7 @@ function renderCandidates(t, k) {
 }
 
 function renderAttention(t, k) {
-  const svg = svgIn($("attention"), 1000, 120);
+  const svg = svgIn($("attention"), 1000, 150);
   if (k < 0) {
     el("text", { x: 10, y: 30, class: "dim" }, svg, "the attention of the newest token appears once a step has run");
     return;
@@ -163,21 +164,21 @@ function renderAttention(t, k) {
   const row = s.attention[li] && s.attention[li][hi];
   if (!row) return;
   const tokens = t.prompt.tokens.concat(t.steps.slice(0, k).map((x) => x.token.text));
-  const cell = Math.min(40, 980 / row.length), left = 10;  // the viewBox stays 1000 wide: cells never blow up
+  const left = 40, cell = Math.min(40, (1000 - left - 10) / row.length);  // the viewBox stays 1000 wide
   const max = Math.max(...row);
   row.forEach((w, p) => {
     const r = el("rect", { class: "heat", x: left + p * cell, y: 10, width: cell - 1, height: 50, fill: heat(max > 0 ? w / max : 0) }, svg);
     el("title", {}, r, `position ${p} ${show(tokens[p] ?? "")}: ${w.toFixed(4)}`);
     if (cell >= 14)
       el("text", { x: left + p * cell + cell / 2, y: 74, "text-anchor": "end", transform: `rotate(-60 ${left + p * cell + cell / 2} 74)`,
-                   class: "dim", "font-size": Math.min(12, cell * 0.7) }, svg, show(tokens[p] ?? "").slice(0, 10));
+                   class: "dim", "font-size": Math.min(12, cell * 0.7) }, svg, show(tokens[p] ?? "").slice(0, 8));
   });
-  el("text", { x: left, y: 118, class: "dim" }, svg,
+  el("text", { x: left, y: 146, class: "dim" }, svg,
      `layer ${t.attention_layers[li]}, head ${t.attention_heads[hi]}: how much position ${row.length - 1} reads each earlier one (brightest = ${max.toFixed(3)})`);
 }
 
 function renderTiming(t, k) {
-  const W = 1000, H = 240, left = 60, right = 20, top = 16, bottom = 36;
+  const W = 1000, H = 240, left = 80, right = 20, top = 16, bottom = 36;
   const svg = svgIn($("timing"), W, H);
   const traces = [t].concat(state.compare ? [state.compare] : []);
   const pos = (s) => s.start_pos + s.n_positions - 1;
@@ -196,7 +197,7 @@ function renderTiming(t, k) {
   traces.forEach((x, i) => {
     const pts = decode(x).map((s) => `${X(pos(s)).toFixed(1)},${Y(s.ms).toFixed(1)}`);
     if (pts.length) el("path", { class: x.cache === "none" ? "line-none" : "line-kv", d: "M" + pts.join(" L") }, svg);
-    el("text", { x: W - right - 4, y: top + 14 + 18 * i, "text-anchor": "end", class: x.cache === "none" ? "legend-none" : "legend-kv" }, svg, x.cache === "none" ? "naive (no cache)" : "KV cache");
+    el("text", { x: left + 12, y: top + 14 + 20 * i, class: x.cache === "none" ? "legend-none" : "legend-kv" }, svg, x.cache === "none" ? "naive (no cache)" : "KV cache");
   });
   if (k >= 1) el("circle", { class: "dot-now", cx: X(pos(t.steps[k])), cy: Y(t.steps[k].ms), r: 6 }, svg);
   const s0 = t.steps[0];
