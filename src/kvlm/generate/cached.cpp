@@ -36,10 +36,14 @@ Generation generate_cached(const Model& model, std::span<const int> prompt, cons
 
     (step == 0 ? out.stats.prefill_ms : out.stats.decode_ms) += ms;
     out.stats.step_ms.push_back(ms);
-    if (config.on_step)
-      config.on_step({step, cache.length() - static_cast<int>(fresh.size()), static_cast<int>(fresh.size()), next,
-                      {last.data(), static_cast<size_t>(last.size())}, view, trace, ms, cache.length(),
-                      cache.length() * KVCache::bytes_per_token(model.config)});
+    if (config.on_step) {  // --trace: what this step fed, computed and chose
+      const int fed = static_cast<int>(logits.rows());
+      StepView seen{step, /*start_pos=*/cache.length() - fed, fed, next, {last.data(), static_cast<size_t>(last.size())},
+                    view, trace, ms};
+      seen.cache_length = cache.length();  // NEW: what the cache holds after this step
+      seen.cache_bytes = cache.length() * KVCache::bytes_per_token(model.config);
+      config.on_step(seen);
+    }
     out.tokens.push_back(next);
     sequence.push_back(next);
     if (on_token) on_token(next);

@@ -22,8 +22,8 @@ struct StepView {
   const SamplerView& sampler;     // top candidates before and after temperature / top-k / top-p
   const ForwardTrace& forward;    // attention: [layer][head] of [1, S], the newest position's row
   double ms;                      // forward + sampling
-  int cache_length;               // positions in the KV cache after the step (0: naive)
-  size_t cache_bytes;             // bytes those positions hold (0: naive)
+  int cache_length = 0;           // positions in the KV cache after the step (naive: none)
+  size_t cache_bytes = 0;         // bytes those positions hold
 };
 using OnStep = std::function<void(const StepView&)>;
 

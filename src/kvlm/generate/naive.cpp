@@ -43,9 +43,12 @@ Generation generate_naive(const Model& model, std::span<const int> prompt, const
 
     (step == 0 ? out.stats.prefill_ms : out.stats.decode_ms) += ms;
     out.stats.step_ms.push_back(ms);
-    if (config.on_step)
-      config.on_step({step, 0, static_cast<int>(sequence.size()), next, {last.data(), static_cast<size_t>(last.size())},
-                      view, trace, ms, 0, 0});
+    if (config.on_step) {  // --trace: what this step fed, computed and chose
+      const int fed = static_cast<int>(logits.rows());
+      StepView seen{step, /*start_pos=*/0, fed, next, {last.data(), static_cast<size_t>(last.size())},
+                    view, trace, ms};
+      config.on_step(seen);
+    }
     out.tokens.push_back(next);
     sequence.push_back(next);
     if (on_token) on_token(next);
