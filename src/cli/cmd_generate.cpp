@@ -1,6 +1,7 @@
 // kvlm generate: prompt -> new tokens, naive (--no-cache) or with the KV cache, streamed as text.
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <optional>
 #include <nlohmann/json.hpp>
 
@@ -83,6 +84,7 @@ void run(const GenerateArgs& a) {
 
   std::optional<TraceWriter> trace;  // --trace: every step, written once generation ends
   if (!a.trace.empty()) {
+    if (!std::ofstream(a.trace)) throw Error("cannot write the trace to " + a.trace);  // before, not after, the work
     trace.emplace(model, config, tok.get(), a.trace_options);
     trace->set_info(a.model, !a.no_cache);
     trace->set_prompt(a.prompt_ids.empty() ? a.prompt : "", prompt);
