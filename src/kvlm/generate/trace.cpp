@@ -1,6 +1,7 @@
 // Generation trace; see trace.hpp.
 #include "kvlm/generate/trace.hpp"
 
+#include <algorithm>
 #include <cassert>
 #include <cmath>
 #include <fstream>
@@ -29,8 +30,8 @@ TraceWriter::TraceWriter(const Model& model, const GenerationConfig& config, con
     : tokenizer_(tokenizer) {
   const ModelConfig& c = model.config;
   layers_ = spread(c.num_hidden_layers, options.max_layers);
-  heads_ = options.max_heads <= 0 || options.max_heads >= c.num_attention_heads ? spread(c.num_attention_heads, 0)
-                                                                               : spread(options.max_heads, 0);
+  const int heads = options.max_heads > 0 ? std::min(options.max_heads, c.num_attention_heads) : c.num_attention_heads;
+  for (int h = 0; h < heads; ++h) heads_.push_back(h);  // the first `heads` heads
   doc_ = {{"format", kTraceFormat},
           {"version", kTraceVersion},
           {"model",
