@@ -25,6 +25,17 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
+# The viewer's browser test (ctest -L browser): headless Chromium driven by Selenium, from Debian.
+# Optional: where they cannot be installed the test skips, and everything else still runs.
+browser=(chromium chromium-driver python3-selenium)
+missing=()
+for p in "${browser[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if ((${#missing[@]})); then
+  echo "== installing ${missing[*]} (optional: the browser test)"
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
+    echo "== could not install ${missing[*]}: the browser test will be skipped"
+fi
+
 # Python tools for the notebooks and their tests (not torch: that is only for making references).
 echo "== pip install -r requirements.txt"
 # Debian 12's own python3 refuses system-wide pip installs (PEP 668) unless told otherwise; these

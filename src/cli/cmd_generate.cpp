@@ -4,6 +4,8 @@
 
 #include <chrono>
 #include <cstdio>
+#include <fstream>
+#include <optional>
 #include <string_view>
 #include <nlohmann/json.hpp>
 
@@ -11,6 +13,7 @@
 #include "cli/common.hpp"
 #include "kvlm/error.hpp"
 #include "kvlm/generate/generate.hpp"
+#include "kvlm/generate/trace.hpp"
 #include "kvlm/io/load.hpp"
 #include "kvlm/tokenizer/chat_template.hpp"
 
@@ -25,6 +28,8 @@ struct GenerateArgs {
   SamplerConfig sampler;
   bool no_cache = false, chat = false, json = false, ignore_eos = false;
   int threads = 0;
+  std::string trace;  // --trace FILE.json
+  TraceOptions trace_options;
 };
 
 std::string read_all(std::FILE* f, const std::string& what) {
@@ -67,6 +72,7 @@ void run(const GenerateArgs& a) {
   if (!a.ignore_eos) config.stop_token_ids = model.config.eos_token_ids;
 
   std::vector<int> prompt;
+  std::string prompt_string;  // the prompt's text as the model reads it (empty for --prompt-ids)
   if (!a.prompt_ids.empty()) {
     if (a.chat) throw Error("--chat needs a text prompt (-p), not --prompt-ids");
     prompt = parse_ids(a.prompt_ids);
@@ -81,6 +87,7 @@ void run(const GenerateArgs& a) {
       if (!a.ignore_eos) config.stop_token_ids.push_back(*im_end);
     }
     prompt = tok->encode(text, /*add_special_tokens=*/true);
+    prompt_string = text;
   }
   // An empty prompt starts from BOS, as HF's generate does, where the model has one.
   if (prompt.empty() && model.config.bos_token_id >= 0) prompt = {model.config.bos_token_id};
@@ -100,6 +107,15 @@ void run(const GenerateArgs& a) {
   const int room = context - static_cast<int>(prompt.size()) + 1;
   config.max_new_tokens = std::min(a.max_new_tokens, room);
 
+  std::optional<TraceWriter> trace;  // --trace: every step, written once generation ends
+  if (!a.trace.empty()) {
+    if (!std::ofstream(a.trace)) throw Error("cannot write the trace to " + a.trace);  // before, not after, the work
+    trace.emplace(model, config, tok.get(), a.trace_options);
+    trace->set_info(a.model, !a.no_cache);
+    trace->set_prompt(prompt_string, prompt);
+    config.on_step = trace->observer();
+  }
+
   TextStream stream(a.json ? nullptr : tok.get());
   const auto is_stop = [&](int id) { return std::ranges::find(config.stop_token_ids, id) != config.stop_token_ids.end(); };
   const OnToken on_token = [&](int id) {
@@ -107,6 +123,8 @@ void run(const GenerateArgs& a) {
   };
   const Generation g = a.no_cache ? generate_naive(model, prompt, config, on_token)
                                   : generate_cached(model, prompt, config, on_token);
+
+  if (trace) trace->write(a.trace);
 
   // The text without a final stop token (EOS, <|im_end|>), as a chat user expects.
   std::vector<int> shown = g.tokens;
@@ -168,6 +186,11 @@ void add_generate(CLI::App& app) {
   cmd->add_flag("--no-cache", a->no_cache, "naive generation: recompute the whole sequence every step");
   cmd->add_flag("--chat", a->chat, "wrap the prompt in the ChatML template and stop at <|im_end|>");
   cmd->add_flag("--json", a->json, "print one JSON object");
+  cmd->add_option("--trace", a->trace, "write every step (candidates, attention, timing, cache) to FILE.json");
+  cmd->add_option("--trace-layers", a->trace_options.max_layers, "layers whose attention the trace keeps (0 = all)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--trace-heads", a->trace_options.max_heads, "heads per layer the trace keeps (0 = all)")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--threads", a->threads, "CPU threads (default: every CPU up to 4)")->capture_default_str();
   cmd->callback([a, p, f, ids] {
     // Usage first (exit 2), before anything is loaded.

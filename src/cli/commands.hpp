@@ -13,5 +13,6 @@ void add_compare(CLI::App& app);
 void add_tokenize(CLI::App& app);
 void add_train_tokenizer(CLI::App& app);
 void add_inspect(CLI::App& app);
+void add_view(CLI::App& app);
 
 }  // namespace kvlm::cli

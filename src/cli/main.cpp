@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   kvlm::cli::add_tokenize(app);
   kvlm::cli::add_train_tokenizer(app);
   kvlm::cli::add_inspect(app);
+  kvlm::cli::add_view(app);
 
   try {
     app.parse(argc, argv);

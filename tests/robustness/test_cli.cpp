@@ -60,6 +60,14 @@ TEST(Cli, MissingModelIsRefused) {
   expect_input_error(run("inspect -m /nonexistent/model"), "does not exist");
 }
 
+TEST(Cli, TraceThatCannotBeWrittenIsRefusedBeforeGenerating) {
+  expect_input_error(run("generate -m " + kModel + " --prompt-ids 1,2 -n 2 --trace /nonexistent/dir/t.json"),
+                     "cannot write the trace to /nonexistent/dir/t.json");
+  expect_input_error(run("view /nonexistent/t.json"), "cannot read the trace /nonexistent/t.json");
+  EXPECT_EQ(run("generate -m " + kModel + " --prompt-ids 1,2 --trace-layers -1").code, 2);
+  EXPECT_EQ(run("view t.json --port 70000").code, 2);
+}
+
 TEST(Cli, BadUsageExitsWith2) {
   EXPECT_EQ(run("generate --no-such-flag").code, 2);
   EXPECT_EQ(run("").code, 2);

@@ -28,17 +28,30 @@ Generation generate_cached(const Model& model, std::span<const int> prompt, cons
                 std::to_string(prompt.size()) + ": nothing new to feed");
   out.stats.kv_cache_bytes = cache.bytes();
 
+  ForwardTrace trace;  // for config.on_step only: the newest position's attention weights
+  trace.keep_attention = trace.last_attention_row_only = true;
+  ForwardTrace* observed = config.on_step ? &trace : nullptr;
+  SamplerView view;
+
   for (int step = 0; step < config.max_new_tokens; ++step) {
     const auto t0 = std::chrono::steady_clock::now();
     // NEW: feed only what the cache has not seen: the whole prompt first (prefill), then one token.
     const std::span<const int> fresh = std::span<const int>(sequence).subspan(cache.length());
-    const Matrix logits = forward(model, fresh, /*start_pos=*/cache.length(), &cache);  // [fresh, V]
+    const Matrix logits = forward(model, fresh, /*start_pos=*/cache.length(), &cache, observed);  // [fresh, V]
     const Eigen::RowVectorXf last = logits.row(logits.rows() - 1);
-    const int next = sampler.sample({last.data(), static_cast<size_t>(last.size())});
+    const int next = sampler.sample({last.data(), static_cast<size_t>(last.size())}, observed ? &view : nullptr);
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 
     (step == 0 ? out.stats.prefill_ms : out.stats.decode_ms) += ms;
     out.stats.step_ms.push_back(ms);
+    if (config.on_step) {  // --trace: what this step fed, computed and chose
+      const int fed = static_cast<int>(logits.rows());
+      StepView seen{step, /*start_pos=*/cache.length() - fed, fed, next, {last.data(), static_cast<size_t>(last.size())},
+                    view, trace, ms};
+      seen.cache_length = cache.length();  // NEW: what the cache holds after this step
+      seen.cache_bytes = cache.length() * KVCache::bytes_per_token(model.config);
+      config.on_step(seen);
+    }
     out.tokens.push_back(next);
     sequence.push_back(next);
     if (on_token) on_token(next);

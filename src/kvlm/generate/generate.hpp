@@ -8,14 +8,31 @@
 
 #include "kvlm/cache/kv_cache.hpp"
 #include "kvlm/generate/sampler.hpp"
+#include "kvlm/model/transformer.hpp"
 #include "kvlm/model/weights.hpp"
 
 namespace kvlm {
+
+// What one step shows an observer (`kvlm generate --trace`); the references live only during the call.
+struct StepView {
+  int step;                       // 0: the prompt -> the first token (prefill); then one decode step per token
+  int start_pos;                  // forward ran on positions start_pos .. start_pos + n_positions - 1
+  int n_positions;                //   (naive: the whole sequence every step; cached: prompt, then 1)
+  int token;                      // the token sampled
+  std::span<const float> logits;  // [V], the newest position's
+  const SamplerView& sampler;     // top candidates before and after temperature / top-k / top-p
+  const ForwardTrace& forward;    // attention: [layer][head] of [1, S], the newest position's row
+  double ms;                      // forward + sampling
+  int cache_length = 0;           // positions in the KV cache after the step (naive: none)
+  size_t cache_bytes = 0;         // bytes those positions hold
+};
+using OnStep = std::function<void(const StepView&)>;
 
 struct GenerationConfig {
   int max_new_tokens = 32;
   SamplerConfig sampler;            // greedy by default
   std::vector<int> stop_token_ids;  // generation ends after emitting one of these (it is kept)
+  OnStep on_step;                   // optional; when set, each forward also keeps the newest attention rows
 };
 
 struct GenerationStats {

@@ -15,15 +15,26 @@ Generation generate_naive(const Model& model, std::span<const int> prompt, const
   Generation out;
   std::vector<int> sequence(prompt.begin(), prompt.end());
 
+  ForwardTrace trace;  // for config.on_step only: the newest position's attention weights
+  trace.keep_attention = trace.last_attention_row_only = true;
+  ForwardTrace* observed = config.on_step ? &trace : nullptr;
+  SamplerView view;
+
   for (int step = 0; step < config.max_new_tokens; ++step) {
     const auto t0 = std::chrono::steady_clock::now();
-    const Matrix logits = forward(model, sequence, /*start_pos=*/0, /*cache=*/nullptr);  // [len, V]: all of it
+    const Matrix logits = forward(model, sequence, /*start_pos=*/0, /*cache=*/nullptr, observed);  // [len, V]: all of it
     const Eigen::RowVectorXf last = logits.row(logits.rows() - 1);
-    const int next = sampler.sample({last.data(), static_cast<size_t>(last.size())});
+    const int next = sampler.sample({last.data(), static_cast<size_t>(last.size())}, observed ? &view : nullptr);
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 
     (step == 0 ? out.stats.prefill_ms : out.stats.decode_ms) += ms;
     out.stats.step_ms.push_back(ms);
+    if (config.on_step) {  // --trace: what this step fed, computed and chose
+      const int fed = static_cast<int>(logits.rows());
+      StepView seen{step, /*start_pos=*/0, fed, next, {last.data(), static_cast<size_t>(last.size())},
+                    view, trace, ms};
+      config.on_step(seen);
+    }
     out.tokens.push_back(next);
     sequence.push_back(next);
     if (on_token) on_token(next);

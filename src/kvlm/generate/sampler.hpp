@@ -7,6 +7,7 @@
 #include <deque>
 #include <random>
 #include <span>
+#include <vector>
 
 namespace kvlm {
 
@@ -27,17 +28,29 @@ void validate(const SamplerConfig& config);
 
 int argmax(std::span<const float> logits);  // ties go to the lowest id, as torch.argmax
 
+// What the sampler saw, for `--trace`: the most likely candidates before and after it filtered.
+struct SamplerView {
+  struct Candidate {
+    int id;
+    double prob;
+  };
+  static constexpr int kTop = 10;
+  std::vector<Candidate> before;  // softmax(logits), the kTop largest, most likely first
+  std::vector<Candidate> after;   // the renormalized distribution drawn from (greedy: the argmax, 1.0)
+};
+
 class Sampler {
  public:
   // `prompt` is the start of the sequence, which the repetition penalty looks back over.
   explicit Sampler(const SamplerConfig& config, std::span<const int> prompt = {});
   // The repetition penalty (if on), then greedy or HF's order: divide by temperature, keep top-k,
   // keep top-p, keep min-p, renormalize, draw. The token drawn joins the sequence the penalty sees.
-  int sample(std::span<const float> logits);
+  // view, when given, receives the candidates (costs a softmax over the vocabulary).
+  int sample(std::span<const float> logits, SamplerView* view = nullptr);
 
  private:
   double uniform();  // in [0, 1), from the generator's bits (std's distributions vary by library)
-  int choose(std::span<const float> logits);
+  int choose(std::span<const float> logits, SamplerView* view);
   SamplerConfig config_;
   std::mt19937_64 rng_;
   std::deque<int> recent_;  // the last repeat_last_n tokens of the sequence

@@ -44,6 +44,8 @@ Matrix forward(const Model& model, std::span<const int> ids, int start_pos, KVCa
 
     const Matrix h = norm(c, x, lw.input_layernorm, lw.input_layernorm_bias);
     x += attention(c, lw, h, angles, l, start_pos, cache, probs);
+    if (probs && trace->last_attention_row_only)
+      for (Matrix& p : *probs) p = p.bottomRows(1).eval();  // one layer's [T, S] at a time, never all
 
     const Matrix m = norm(c, x, lw.post_attention_layernorm, lw.post_attention_layernorm_bias);
     x += mlp(c, lw, m);

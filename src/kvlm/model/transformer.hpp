@@ -13,9 +13,10 @@ namespace kvlm {
 // What forward can report besides the logits, for tests, `kvlm compare` and the notebooks.
 struct ForwardTrace {
   bool keep_attention = false;                 // set before calling forward
+  bool last_attention_row_only = false;        // keep only the newest position's row: [1, S] (`--trace`)
   std::vector<Matrix> hidden_states;           // L + 1 of [T, D], as HF's output_hidden_states:
                                                //   [0] embeddings, [l] after layer l-1, [L] after the final norm
-  std::vector<std::vector<Matrix>> attention;  // [layer][head] of [T, S], when keep_attention
+  std::vector<std::vector<Matrix>> attention;  // [layer][head] of [T, S] (or [1, S]), when keep_attention
 };
 
 // Runs the model on ids, which sit at positions start_pos .. start_pos + T - 1.
