@@ -68,9 +68,9 @@ FIXTURES = {
     "llama3-scaled": (lambda: llama_config(num_key_value_heads=2, rope_parameters=dict(
         rope_type="llama3", rope_theta=10000.0, factor=8.0, low_freq_factor=1.0, high_freq_factor=4.0,
         original_max_position_embeddings=16)), torch.float32, False),
-    # Qwen2.5 long context: yarn (with its attention_factor on cos/sin).
+    # Qwen2.5 long context: yarn (with its attention_factor on cos/sin); factor = 96 / 16 as HF expects.
     "qwen2-yarn": (lambda: family_config(transformers.Qwen2Config, rope_parameters=dict(
-        rope_type="yarn", rope_theta=10000.0, factor=4.0, original_max_position_embeddings=16)),
+        rope_type="yarn", rope_theta=10000.0, factor=6.0, original_max_position_embeddings=16)),
         torch.float32, False),
     # Qwen3: q_norm/k_norm, head_dim (16) independent of hidden_size / heads (12), no bias.
     "qwen3": (lambda: family_config(transformers.Qwen3Config, head_dim=16, rope_theta=1e6), torch.float32, False),
