@@ -9,7 +9,7 @@ reference.safetensors in the layout of ../shared/models/README.md:
   p{i}.input_ids [T] int64, p{i}.logits [T,V] (float64 run, stored f32), p{i}.logits_fp32,
   p{i}.hidden{l} [T,D], p{i}.layer{l}.k/.v [KV,T,hd] (keys after RoPE), p{i}.greedy [N] int64,
   p{i}.greedy_margin [N] f32.
-Run from the repository root:  python3 scripts/reference/make_fixtures.py
+Run from the repository root:  python3 scripts/reference/make_fixtures.py [NAME ...]
 Needs: pip install torch transformers safetensors numpy
 """
 import json
@@ -39,6 +39,18 @@ def llama_config(**kw):
     return transformers.LlamaConfig(**base)
 
 
+SLIDING_WINDOW = 8  # shorter than the 21-token prompt, so the window drops keys in every test
+
+
+def family_config(cls, **kw):
+    """The model families of docs/model-families.md, as small as the llama fixtures."""
+    base = dict(vocab_size=256, hidden_size=48, intermediate_size=96, num_hidden_layers=2, num_attention_heads=4,
+                num_key_value_heads=2, max_position_embeddings=96, rms_norm_eps=1e-6, tie_word_embeddings=False,
+                bos_token_id=1, eos_token_id=2, pad_token_id=0, initializer_range=0.15)
+    base.update(kw)
+    return cls(**base)
+
+
 FIXTURES = {
     # name: (config factory, storage dtype, sharded)
     "llama-mha": (lambda: llama_config(), torch.float32, False),
@@ -52,6 +64,28 @@ FIXTURES = {
     "gpt2": (lambda: transformers.GPT2Config(
         vocab_size=256, n_embd=48, n_layer=2, n_head=4, n_positions=96, bos_token_id=0, eos_token_id=1,
         initializer_range=0.15), torch.float32, False),
+    # Llama 3.x: the llama3 rule with an original context (16) shorter than the 21-token prompt.
+    "llama3-scaled": (lambda: llama_config(num_key_value_heads=2, rope_parameters=dict(
+        rope_type="llama3", rope_theta=10000.0, factor=8.0, low_freq_factor=1.0, high_freq_factor=4.0,
+        original_max_position_embeddings=16)), torch.float32, False),
+    # Qwen2.5 long context: yarn (with its attention_factor on cos/sin); factor = 96 / 16 as HF expects.
+    "qwen2-yarn": (lambda: family_config(transformers.Qwen2Config, rope_parameters=dict(
+        rope_type="yarn", rope_theta=10000.0, factor=6.0, original_max_position_embeddings=16)),
+        torch.float32, False),
+    # Qwen3: q_norm/k_norm, head_dim (16) independent of hidden_size / heads (12), no bias.
+    "qwen3": (lambda: family_config(transformers.Qwen3Config, head_dim=16, rope_theta=1e6), torch.float32, False),
+    "mistral": (lambda: family_config(transformers.MistralConfig, sliding_window=SLIDING_WINDOW),
+                torch.float32, False),
+    # Phi-3: fused qkv_proj and gate_up_proj; Phi-3's configs slide every layer too.
+    "phi3": (lambda: family_config(transformers.Phi3Config, sliding_window=SLIDING_WINDOW), torch.float32, False),
+    # Gemma 3 text: a sliding layer (local theta) then a global one (linear scaling), head_dim 16,
+    # query_pre_attn_scalar 20, tied embeddings as Gemma ships them.
+    "gemma3": (lambda: family_config(
+        transformers.Gemma3TextConfig, head_dim=16, query_pre_attn_scalar=20, sliding_window=SLIDING_WINDOW,
+        layer_types=["sliding_attention", "full_attention"], tie_word_embeddings=True,
+        rope_parameters={"full_attention": dict(rope_type="linear", rope_theta=1e6, factor=2.0),
+                         "sliding_attention": dict(rope_type="default", rope_theta=10000.0)}),
+        torch.float32, False),
 }
 
 
@@ -90,7 +124,9 @@ def reference(model64, model32, config, seed):
         ids = [int(config.bos_token_id)] + [int(x) for x in rng.integers(3, config.vocab_size, length - 1)]
         x = torch.tensor([ids])
         with torch.no_grad():
-            out = model64(x, output_hidden_states=True, use_cache=True)
+            # A cache that keeps every position (the sliding window is applied by the mask either way),
+            # so that the keys of all T positions can be stored.
+            out = model64(x, output_hidden_states=True, use_cache=True, past_key_values=transformers.DynamicCache())
             out32 = model32(x, use_cache=False)
         p = f"p{i}."
         tensors[p + "input_ids"] = torch.tensor(ids, dtype=torch.int64)
@@ -168,6 +204,9 @@ def make(name, factory, dtype, sharded):
 
 
 if __name__ == "__main__":
+    import sys
     torch.set_grad_enabled(False)
+    only = sys.argv[1:]  # fixture names to (re)make; all when none are given
     for name, (factory, dtype, sharded) in FIXTURES.items():
-        make(name, factory, dtype, sharded)
+        if not only or name in only:
+            make(name, factory, dtype, sharded)

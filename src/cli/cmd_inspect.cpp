@@ -1,4 +1,5 @@
 // kvlm inspect: a model's config, parameter count and KV cache size per token and at a context.
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
@@ -31,7 +32,17 @@ void run(const InspectArgs& a) {
   const ModelConfig& c = model.config;
   const int context = a.context > 0 ? a.context : c.max_position_embeddings;
   const size_t per_token = KVCache::bytes_per_token(c);
-  const nlohmann::ordered_json j = {
+  // A window-aware cache keeps only the last sliding_window positions of a sliding layer
+  // (kvlm's contiguous cache keeps all of them and masks by position).
+  const size_t per_layer_token = per_token / c.num_hidden_layers;
+  size_t window_bytes = 0;
+  int sliding_layers = 0;
+  for (int l = 0; l < c.num_hidden_layers; ++l) {
+    const int window = c.layer_window(l);
+    sliding_layers += window > 0;
+    window_bytes += per_layer_token * static_cast<size_t>(window > 0 ? std::min(window, context) : context);
+  }
+  nlohmann::ordered_json j = {
       {"architecture", to_string(c.architecture)},
       {"hidden_size", c.hidden_size},
       {"num_hidden_layers", c.num_hidden_layers},
@@ -43,12 +54,18 @@ void run(const InspectArgs& a) {
       {"max_position_embeddings", c.max_position_embeddings},
       {"rope_layout", to_string(c.rope_layout)},
       {"rope_theta", as_written(c.rope_theta)},
+      {"rope_scaling", to_string(c.rope_scaling.rope_type)},
       {"norm_eps", as_written(c.norm_eps)},
       {"tie_word_embeddings", c.tie_word_embeddings},
       {"parameters", parameter_count(model)},
       {"kv_cache_bytes_per_token", per_token},
       {"context", context},
       {"kv_cache_bytes", per_token * context}};
+  if (sliding_layers > 0) {
+    j["sliding_window"] = c.sliding_window;
+    j["sliding_layers"] = sliding_layers;
+    j["kv_cache_bytes_window_aware"] = window_bytes;
+  }
   if (a.json) {
     std::printf("%s\n", j.dump().c_str());
     return;
@@ -58,6 +75,9 @@ void run(const InspectArgs& a) {
               "at %d tokens: %.2f MiB\n",
               c.num_hidden_layers, c.num_key_value_heads, c.head_dim, per_token, context,
               per_token * static_cast<double>(context) / (1 << 20));
+  if (sliding_layers > 0)
+    std::printf("%d of %d layers slide over %d positions: a window-aware cache would need %.2f MiB at %d tokens\n",
+                sliding_layers, c.num_hidden_layers, c.sliding_window, window_bytes / double(1 << 20), context);
 }
 
 }  // namespace

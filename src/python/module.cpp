@@ -5,6 +5,7 @@
 #include <pybind11/stl.h>
 #include <pybind11/stl/filesystem.h>
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <vector>
@@ -74,6 +75,25 @@ void bind_config(py::module_& m) {
       .value("interleaved", RopeLayout::kInterleaved, "Meta / llama2.c: 2i pairs with 2i+1")
       .value("none", RopeLayout::kNone, "no RoPE (GPT-2)");
 
+  // HF's rope_scaling; rope_type as HF spells it ("default", "linear", "llama3", "yarn").
+  py::class_<RopeScaling>(m, "RopeScaling", "HF's rope_scaling fields (model/config.hpp)")
+      .def(py::init<>())
+      .def_property(
+          "rope_type", [](const RopeScaling& s) { return to_string(s.rope_type); },
+          [](RopeScaling& s, const std::string& name) {
+            for (RopeType t : {RopeType::kDefault, RopeType::kLinear, RopeType::kLlama3, RopeType::kYarn})
+              if (to_string(t) == name) return void(s.rope_type = t);
+            throw Error("rope_type \"" + name + "\" is not one of default, linear, llama3, yarn");
+          })
+      .def_readwrite("factor", &RopeScaling::factor)
+      .def_readwrite("original_max_position_embeddings", &RopeScaling::original_max_position_embeddings)
+      .def_readwrite("low_freq_factor", &RopeScaling::low_freq_factor)
+      .def_readwrite("high_freq_factor", &RopeScaling::high_freq_factor)
+      .def_readwrite("beta_fast", &RopeScaling::beta_fast)
+      .def_readwrite("beta_slow", &RopeScaling::beta_slow)
+      .def_readwrite("truncate", &RopeScaling::truncate)
+      .def_readwrite("attention_factor", &RopeScaling::attention_factor);
+
   // Read-write so that a notebook can describe a model it does not have (the memory plot of chapter 06).
   py::class_<ModelConfig>(m, "ModelConfig", "The numbers that shape the network, named as in HF's config.json")
       .def(py::init<>())
@@ -93,6 +113,22 @@ void bind_config(py::module_& m) {
       .def_readwrite("rope_theta", &ModelConfig::rope_theta)
       .def_readwrite("tie_word_embeddings", &ModelConfig::tie_word_embeddings)
       .def_readwrite("attention_bias", &ModelConfig::attention_bias)
+      .def_readwrite("rope_scaling", &ModelConfig::rope_scaling)
+      .def_readwrite("rope_freqs", &ModelConfig::rope_freqs)
+      .def_readwrite("qk_norm", &ModelConfig::qk_norm)
+      .def_readwrite("norm_weight_offset", &ModelConfig::norm_weight_offset)
+      .def_readwrite("sandwich_norms", &ModelConfig::sandwich_norms)
+      .def_readwrite("embed_scale", &ModelConfig::embed_scale)
+      .def_readwrite("query_pre_attn_scalar", &ModelConfig::query_pre_attn_scalar)
+      .def_readwrite("sliding_window", &ModelConfig::sliding_window)
+      .def_readwrite("rope_local_base_freq", &ModelConfig::rope_local_base_freq)
+      .def_property_readonly("layer_types",
+                             [](const ModelConfig& c) {
+                               std::vector<std::string> names;
+                               for (int l = 0; l < c.num_hidden_layers; ++l)
+                                 names.push_back(c.layer_is_sliding(l) ? "sliding_attention" : "full_attention");
+                               return names;
+                             })
       .def_readwrite("bos_token_id", &ModelConfig::bos_token_id)
       .def_readwrite("eos_token_ids", &ModelConfig::eos_token_ids)
       .def_property_readonly("num_key_value_groups", &ModelConfig::num_key_value_groups)
@@ -153,6 +189,14 @@ void bind_cache(py::module_& m) {
 }
 
 void bind_rope(py::module_& m) {
+  m.def(
+      "rope_frequencies",
+      [](const ModelConfig& c, bool sliding_layer) {
+        const RopeFrequencies f = rope_frequencies(c, sliding_layer);
+        return py::make_tuple(py::module_::import("numpy").attr("array")(f.inv_freq), f.attention_factor);
+      },
+      "config"_a, "sliding_layer"_a = false,
+      "(inv_freq [head_dim/2], attention_factor) with the config's rope_scaling applied (model/rope.hpp)");
   m.def(
       "rope_angles",
       [](int head_dim, float theta, int start_pos, int num_positions) {

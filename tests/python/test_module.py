@@ -157,3 +157,21 @@ def test_version_and_hf_style_generate():
     assert greedy.tokens == expected
     sampled = kvlm.generate(model, ids, max_new_tokens=n, do_sample=True, temperature=0.8, seed=3)
     assert sampled.tokens == kvlm.generate(model, ids, max_new_tokens=n, do_sample=True, temperature=0.8, seed=3).tokens
+
+
+# RoPE scaling against HF's own rope functions (transformers' ROPE_INIT_FUNCTIONS), on the
+# configs of the family fixtures. HF computes inv_freq in float32, kvlm in double: 1e-6 relative
+# covers fp32 rounding (measured: 2.0e-7 at most, on qwen2-yarn; 1.7e-7 llama3, 7e-8 gemma3).
+@pytest.mark.parametrize("fixture", ["llama3-scaled", "qwen2-yarn", "gemma3"])
+def test_rope_frequencies_match_hf(fixture):
+    transformers = pytest.importorskip("transformers")
+    from transformers.modeling_rope_utils import ROPE_INIT_FUNCTIONS
+    config = transformers.AutoConfig.from_pretrained(MODELS / fixture)
+    params = config.rope_parameters.get("full_attention", config.rope_parameters)
+    if params["rope_type"] == "default":
+        pytest.skip("no scaling")
+    layer_type = "full_attention" if "full_attention" in config.rope_parameters else None
+    inv_freq, attention_factor = ROPE_INIT_FUNCTIONS[params["rope_type"]](config, "cpu", layer_type=layer_type)
+    ours, our_factor = kvlm.rope_frequencies(kvlm.load_model(MODELS / fixture).config)
+    np.testing.assert_allclose(ours, inv_freq.double().numpy(), rtol=1e-6)
+    assert our_factor == pytest.approx(attention_factor, rel=1e-6)

@@ -213,8 +213,9 @@ TEST_F(SmolLM2, ChatTurnsEqualGeneratingFromScratch) {
       EXPECT_EQ(j["reused"].get<size_t>() + j["prefilled"].get<size_t>(), prompt.size());
       dropped += j["dropped_turns"].get<size_t>();
       // A turn that dropped nothing reuses at least the whole previous prompt.
-      if (i > 0 && j["dropped_turns"] == 0)
+      if (i > 0 && j["dropped_turns"] == 0) {
         EXPECT_GE(j["reused"].get<size_t>(), turns[i - 1]["prompt_ids"].size()) << options << " turn " << i + 1;
+      }
     }
     EXPECT_EQ(dropped > 0, options == "-c 80") << options;
   }

@@ -138,6 +138,27 @@ TEST_F(BadFiles, ConfigProblems) {
   expect_error("is not valid JSON");
 }
 
+// What kvlm does not implement is refused by name, never run as a near miss.
+TEST_F(BadFiles, UnsupportedFamiliesAreNamed) {
+  fs::copy_file(good_ / "model.safetensors", dir_ / "model.safetensors");
+  nlohmann::json config = nlohmann::json::parse(bytes_of(good_ / "config.json"));
+  auto with = [&](const std::string& key, const nlohmann::json& value) {
+    nlohmann::json c = config;
+    c[key] = value;
+    write(dir_ / "config.json", c.dump());
+  };
+  with("model_type", "qwen3_moe");
+  expect_error("mixture-of-experts");
+  with("model_type", "gemma3");
+  expect_error("multimodal tower");
+  with("model_type", "deepseek_v3");
+  expect_error("multi-head latent attention (MLA)");
+  with("rope_parameters", {{"rope_type", "longrope"}, {"rope_theta", 10000.0}});
+  expect_error("RoPE scaling type \"longrope\" is not supported");
+  with("rope_parameters", {{"rope_type", "llama3"}, {"rope_theta", 10000.0}, {"factor", 8.0}});
+  expect_error("llama3 rope_scaling needs original_max_position_embeddings");
+}
+
 TEST_F(BadFiles, Llama2cTruncatedOrNotACheckpoint) {
   const std::string bytes = bytes_of(good_ / "llama2c.bin");
   write(dir_ / "model.bin", bytes.substr(0, bytes.size() - 100));

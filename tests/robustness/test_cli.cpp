@@ -114,6 +114,28 @@ TEST(Cli, InspectReportsKVCacheBytes) {
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["kv_cache_bytes_per_token"], 2 * 2 * 4 * 12 * 4);  // 2 x layers x kv_heads x head_dim x 4
   EXPECT_EQ(j["kv_cache_bytes"], 10 * 2 * 2 * 4 * 12 * 4);
+  EXPECT_FALSE(j.contains("kv_cache_bytes_window_aware"));  // no sliding layers
+}
+
+// Gemma 3's fixture: layer 0 slides over 8 positions, layer 1 is global; 2 kv heads x head_dim 16.
+TEST(Cli, InspectShowsWhatASlidingWindowSaves) {
+  const std::string gemma3 = (test::data_dir() / "models" / "gemma3").string();
+  const Result r = run("inspect -m " + gemma3 + " --context 40 --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  const int per_layer_token = 2 * 2 * 16 * 4;  // K and V x kv_heads x head_dim x 4 bytes
+  EXPECT_EQ(j["kv_cache_bytes"], 40 * 2 * per_layer_token);
+  EXPECT_EQ(j["sliding_layers"], 1);
+  EXPECT_EQ(j["kv_cache_bytes_window_aware"], (8 + 40) * per_layer_token);
+}
+
+// Each model family the fixtures cover goes through `kvlm compare` within tolerance.
+TEST(Cli, CompareWorksForEveryFamily) {
+  for (const char* family : {"llama3-scaled", "qwen2-yarn", "qwen3", "mistral", "phi3", "gemma3"}) {
+    const auto dir = test::data_dir() / "models" / family;
+    const Result r = run("compare -m " + dir.string() + " --reference " + (dir / "reference.safetensors").string());
+    EXPECT_EQ(r.code, 0) << family << ": " << r.err << r.out;
+  }
 }
 
 // tokenize -m takes the tokenizer beside a model, as generate does (here a folder holding a

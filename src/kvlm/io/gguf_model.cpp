@@ -125,6 +125,13 @@ ModelConfig config_from_gguf(const GgufFile& file) {
     case Architecture::kGpt2:
       c.rope_layout = RopeLayout::kNone;  // learned absolute positions (position_embd)
       break;
+    case Architecture::kQwen3:
+    case Architecture::kMistral:
+    case Architecture::kGemma3:
+    case Architecture::kPhi3:
+      // Read from HF folders only so far: architecture_from_name refuses these GGUF names.
+      throw Error(file.path().filename().string() + ": the GGUF architecture " + to_string(c.architecture) +
+                  " is not read yet.");
   }
   if (const Value* v = file.find(a + "rope.freq_base")) c.rope_theta = static_cast<float>(v->as_float());
 

@@ -1,6 +1,7 @@
 // HF config.json -> ModelConfig; see hf_config.hpp. Field names follow transformers' config classes.
 #include "kvlm/io/hf_config.hpp"
 
+#include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -35,16 +36,65 @@ std::vector<int> eos_ids(const json& j) {
   return {it->get<int>()};
 }
 
-// transformers 5 moved rope_theta into "rope_parameters"; older files have it at the top level.
-float rope_theta(const json& j) {
-  if (auto it = j.find("rope_parameters"); it != j.end() && it->is_object()) {
-    const std::string type = it->value("rope_type", "default");
-    if (type != "default") throw Error("RoPE scaling type \"" + type + "\" is not supported");
-    return it->value("rope_theta", 10000.0f);
+// One RoPE parameter set (HF's rope_scaling, or transformers 5's rope_parameters) -> RopeScaling.
+RopeScaling rope_scaling(const json& r, int max_position_embeddings) {
+  RopeScaling s;
+  const std::string type = r.value("rope_type", r.value("type", "default"));
+  if (type == "default") return s;
+  if (type == "linear") s.rope_type = RopeType::kLinear;
+  else if (type == "llama3") s.rope_type = RopeType::kLlama3;
+  else if (type == "yarn") s.rope_type = RopeType::kYarn;
+  else throw Error("RoPE scaling type \"" + type + "\" is not supported (kvlm has default, linear, llama3, yarn)");
+  s.original_max_position_embeddings = optional<int>(r, "original_max_position_embeddings", 0);
+  s.factor = optional<float>(r, "factor", 0.0f);
+  if (s.factor == 0.0f && s.rope_type == RopeType::kYarn && s.original_max_position_embeddings > 0)
+    s.factor = static_cast<float>(max_position_embeddings) / s.original_max_position_embeddings;  // HF's fallback
+  s.low_freq_factor = optional<float>(r, "low_freq_factor", 1.0f);
+  s.high_freq_factor = optional<float>(r, "high_freq_factor", 4.0f);
+  s.beta_fast = optional<float>(r, "beta_fast", 32.0f);
+  s.beta_slow = optional<float>(r, "beta_slow", 1.0f);
+  s.truncate = optional<bool>(r, "truncate", true);
+  s.attention_factor = optional<float>(r, "attention_factor", 0.0f);
+  if (r.contains("mscale") || r.contains("mscale_all_dim"))
+    throw Error("yarn's mscale / mscale_all_dim (DeepSeek) are not supported");
+  return s;
+}
+
+// rope_theta and rope scaling: transformers 5 keeps both in "rope_parameters" (per layer type for
+// Gemma 3); older files have rope_theta and "rope_scaling" at the top level.
+void read_rope(const json& j, ModelConfig& c) {
+  c.rope_theta = optional<float>(j, "rope_theta", c.rope_theta);
+  c.rope_local_base_freq = optional<float>(j, "rope_local_base_freq", c.rope_local_base_freq);
+  if (auto it = j.find("rope_scaling"); it != j.end() && it->is_object())
+    c.rope_scaling = rope_scaling(*it, c.max_position_embeddings);
+  auto it = j.find("rope_parameters");
+  if (it == j.end() || !it->is_object()) return;
+  if (it->contains("full_attention")) {  // Gemma 3: {"full_attention": {...}, "sliding_attention": {...}}
+    const json& full = (*it)["full_attention"];
+    c.rope_theta = full.value("rope_theta", c.rope_theta);
+    c.rope_scaling = rope_scaling(full, c.max_position_embeddings);
+    if (it->contains("sliding_attention")) {
+      const json& local = (*it)["sliding_attention"];
+      if (rope_scaling(local, c.max_position_embeddings).rope_type != RopeType::kDefault)
+        throw Error("RoPE scaling on sliding layers is not supported");
+      c.rope_local_base_freq = local.value("rope_theta", c.rope_local_base_freq);
+    }
+    return;
   }
-  if (auto it = j.find("rope_scaling"); it != j.end() && !it->is_null())
-    throw Error("RoPE scaling (rope_scaling) is not supported");
-  return optional<float>(j, "rope_theta", 10000.0f);
+  c.rope_theta = it->value("rope_theta", c.rope_theta);
+  c.rope_scaling = rope_scaling(*it, c.max_position_embeddings);
+}
+
+std::vector<LayerType> layer_types(const json& j) {
+  std::vector<LayerType> types;
+  auto it = j.find("layer_types");
+  if (it == j.end() || it->is_null()) return types;
+  for (const std::string name : *it) {
+    if (name == "sliding_attention") types.push_back(LayerType::kSlidingAttention);
+    else if (name == "full_attention") types.push_back(LayerType::kFullAttention);
+    else throw Error("layer type \"" + name + "\" is not supported (kvlm has sliding_attention, full_attention)");
+  }
+  return types;
 }
 
 ModelConfig llama_like(const json& j, Architecture arch) {
@@ -60,17 +110,38 @@ ModelConfig llama_like(const json& j, Architecture arch) {
   c.max_position_embeddings = required<int>(j, "max_position_embeddings");
   c.norm = NormKind::kRmsNorm;
   c.norm_eps = optional<float>(j, "rms_norm_eps", 1e-6f);
-  const std::string act = j.value("hidden_act", "silu");
-  if (act != "silu") throw Error("hidden_act \"" + act + "\" is not supported (kvlm has silu)");
-  c.hidden_act = Activation::kSilu;
+  const bool gemma = arch == Architecture::kGemma3;
+  const std::string act = gemma ? j.value("hidden_activation", "gelu_pytorch_tanh") : j.value("hidden_act", "silu");
+  if (act == "silu") c.hidden_act = Activation::kSilu;
+  else if (act == "gelu_pytorch_tanh") c.hidden_act = Activation::kGeluTanh;
+  else throw Error("hidden_act \"" + act + "\" is not supported (kvlm has silu, gelu_pytorch_tanh)");
   c.rope_layout = RopeLayout::kHalfSplit;
-  c.rope_theta = rope_theta(j);
+  read_rope(j, c);
+  if (optional<float>(j, "partial_rotary_factor", 1.0f) != 1.0f) throw Error("partial_rotary_factor is not supported");
   c.tie_word_embeddings = optional<bool>(j, "tie_word_embeddings", false);
   // Qwen2 always has q/k/v biases; Llama has them only with attention_bias.
   c.attention_bias = arch == Architecture::kQwen2 || optional<bool>(j, "attention_bias", false);
   if (optional<bool>(j, "mlp_bias", false)) throw Error("mlp_bias is not supported for llama models");
-  if (arch == Architecture::kQwen2 && optional<bool>(j, "use_sliding_window", false))
-    throw Error("Qwen2 sliding-window attention is not supported");
+  if ((arch == Architecture::kQwen2 || arch == Architecture::kQwen3) && optional<bool>(j, "use_sliding_window", false))
+    throw Error("Qwen2/Qwen3 use_sliding_window (max_window_layers) is not supported");
+  // Mistral and Phi-3 slide every layer; Gemma 3 only the layers layer_types names.
+  if (arch == Architecture::kMistral || arch == Architecture::kPhi3 || gemma)
+    c.sliding_window = optional<int>(j, "sliding_window", 0);
+  c.qk_norm = arch == Architecture::kQwen3 || gemma;
+  if (gemma) {
+    c.norm_weight_offset = 1.0f;  // Gemma3RMSNorm: x * (1 + w)
+    c.sandwich_norms = true;
+    // HF: hidden_size**0.5 held in a float32 buffer, cast to the weights' dtype (bf16 runs round it more).
+    c.embed_scale = static_cast<float>(std::sqrt(static_cast<double>(c.hidden_size)));
+    c.query_pre_attn_scalar = optional<float>(j, "query_pre_attn_scalar", 256.0f);
+    c.layer_types = layer_types(j);
+    c.tie_word_embeddings = optional<bool>(j, "tie_word_embeddings", true);
+    if (optional<float>(j, "final_logit_softcapping", 0.0f) != 0.0f ||
+        optional<float>(j, "attn_logit_softcapping", 0.0f) != 0.0f)
+      throw Error("logit soft-capping (Gemma 2) is not supported");
+    if (optional<bool>(j, "use_bidirectional_attention", false))
+      throw Error("Gemma 3 use_bidirectional_attention is not supported");
+  }
   return c;
 }
 
@@ -109,8 +180,20 @@ ModelConfig config_from_hf_json(const json& j) {
   ModelConfig c;
   if (type == "llama") c = llama_like(j, Architecture::kLlama);
   else if (type == "qwen2") c = llama_like(j, Architecture::kQwen2);
+  else if (type == "qwen3") c = llama_like(j, Architecture::kQwen3);
+  else if (type == "mistral") c = llama_like(j, Architecture::kMistral);
+  else if (type == "gemma3_text") c = llama_like(j, Architecture::kGemma3);
+  else if (type == "phi3") c = llama_like(j, Architecture::kPhi3);
   else if (type == "gpt2") c = gpt2(j);
-  else throw Error("model_type \"" + type + "\" is not supported (kvlm has llama, qwen2, gpt2)");
+  else if (type == "gemma3" || type.find("_vl") != std::string::npos || type.find("llava") != std::string::npos)
+    throw Error("model_type \"" + type + "\" has a multimodal tower, which kvlm does not support (gemma3_text is)");
+  else if (type.find("moe") != std::string::npos || type == "mixtral" || type == "dbrx")
+    throw Error("model_type \"" + type + "\" is a mixture-of-experts model, which kvlm does not support");
+  else if (type.rfind("deepseek", 0) == 0)
+    throw Error("model_type \"" + type + "\" uses multi-head latent attention (MLA), which kvlm does not support");
+  else
+    throw Error("model_type \"" + type +
+                "\" is not supported (kvlm has llama, qwen2, qwen3, mistral, gemma3_text, phi3, gpt2)");
   c.bos_token_id = optional<int>(j, "bos_token_id", -1);
   c.eos_token_ids = eos_ids(j);
   c.validate();

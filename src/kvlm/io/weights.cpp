@@ -14,7 +14,7 @@ Vector vec(const TensorFile& f, const std::string& name, int64_t n) {
   return read_checked(f, name, {n}).data.row(0).transpose();
 }
 
-// Llama and Qwen2 share HF's names: model.layers.N.self_attn.q_proj.weight, ...
+// Llama, Qwen2/3, Mistral, Gemma 3 and Phi-3 share HF's names: model.layers.N.self_attn.q_proj.weight, ...
 Weights load_llama_like(const ModelConfig& c, const TensorFile& f) {
   const int64_t D = c.hidden_size, I = c.intermediate_size, V = c.vocab_size;
   const int64_t q_dim = c.q_dim(), kv_dim = c.kv_dim();
@@ -24,18 +24,39 @@ Weights load_llama_like(const ModelConfig& c, const TensorFile& f) {
     const std::string p = "model.layers." + std::to_string(l) + ".";
     LayerWeights lw;
     lw.input_layernorm = vec(f, p + "input_layernorm.weight", D);
-    lw.q_proj = matrix(f, p + "self_attn.q_proj.weight", q_dim, D);
-    lw.k_proj = matrix(f, p + "self_attn.k_proj.weight", kv_dim, D);
-    lw.v_proj = matrix(f, p + "self_attn.v_proj.weight", kv_dim, D);
+    if (c.architecture == Architecture::kPhi3) {  // Phi-3 fuses q, k and v rows: split them at load
+      const Matrix qkv = matrix(f, p + "self_attn.qkv_proj.weight", q_dim + 2 * kv_dim, D);
+      lw.q_proj = qkv.topRows(q_dim);
+      lw.k_proj = qkv.middleRows(q_dim, kv_dim);
+      lw.v_proj = qkv.bottomRows(kv_dim);
+    } else {
+      lw.q_proj = matrix(f, p + "self_attn.q_proj.weight", q_dim, D);
+      lw.k_proj = matrix(f, p + "self_attn.k_proj.weight", kv_dim, D);
+      lw.v_proj = matrix(f, p + "self_attn.v_proj.weight", kv_dim, D);
+    }
     lw.o_proj = matrix(f, p + "self_attn.o_proj.weight", D, q_dim);
     if (c.attention_bias) {
       lw.q_bias = vec(f, p + "self_attn.q_proj.bias", q_dim);
       lw.k_bias = vec(f, p + "self_attn.k_proj.bias", kv_dim);
       lw.v_bias = vec(f, p + "self_attn.v_proj.bias", kv_dim);
     }
+    if (c.qk_norm) {
+      lw.q_norm = vec(f, p + "self_attn.q_norm.weight", c.head_dim);
+      lw.k_norm = vec(f, p + "self_attn.k_norm.weight", c.head_dim);
+    }
     lw.post_attention_layernorm = vec(f, p + "post_attention_layernorm.weight", D);
-    lw.gate_proj = matrix(f, p + "mlp.gate_proj.weight", I, D);
-    lw.up_proj = matrix(f, p + "mlp.up_proj.weight", I, D);
+    if (c.sandwich_norms) {
+      lw.pre_feedforward_layernorm = vec(f, p + "pre_feedforward_layernorm.weight", D);
+      lw.post_feedforward_layernorm = vec(f, p + "post_feedforward_layernorm.weight", D);
+    }
+    if (c.architecture == Architecture::kPhi3) {  // gate_up_proj = [gate; up] along the rows
+      const Matrix gate_up = matrix(f, p + "mlp.gate_up_proj.weight", 2 * I, D);
+      lw.gate_proj = gate_up.topRows(I);
+      lw.up_proj = gate_up.bottomRows(I);
+    } else {
+      lw.gate_proj = matrix(f, p + "mlp.gate_proj.weight", I, D);
+      lw.up_proj = matrix(f, p + "mlp.up_proj.weight", I, D);
+    }
     lw.down_proj = matrix(f, p + "mlp.down_proj.weight", D, I);
     w.layers.push_back(std::move(lw));
   }
@@ -94,7 +115,8 @@ int64_t parameter_count(const Model& model) {
     n += l.input_layernorm.size() + l.input_layernorm_bias.size() + l.q_proj.size() + l.k_proj.size() +
          l.v_proj.size() + l.o_proj.size() + l.q_bias.size() + l.k_bias.size() + l.v_bias.size() +
          l.o_bias.size() + l.post_attention_layernorm.size() + l.post_attention_layernorm_bias.size() +
-         l.gate_proj.size() + l.up_proj.size() + l.down_proj.size() + l.up_bias.size() + l.down_bias.size();
+         l.gate_proj.size() + l.up_proj.size() + l.down_proj.size() + l.up_bias.size() + l.down_bias.size() +
+         l.q_norm.size() + l.k_norm.size() + l.pre_feedforward_layernorm.size() + l.post_feedforward_layernorm.size();
   return n;
 }
 

@@ -20,6 +20,12 @@ namespace kvlm {
 Matrix scaled_dot_product_attention(const MatrixRef& q, const MatrixRef& k, const MatrixRef& v, int num_heads,
                                     int num_kv_heads, int head_dim, int start_pos,
                                     std::vector<Matrix>* probs = nullptr);
+// The same with the scale given (Gemma 3: query_pre_attn_scalar^-1/2) and a sliding window:
+// with sliding_window W > 0, query t sees only keys start_pos + t - W + 1 .. start_pos + t (HF:
+// sliding_window_overlay, kv_idx > q_idx - W). Masked by position, so the cache stays contiguous.
+Matrix scaled_dot_product_attention(const MatrixRef& q, const MatrixRef& k, const MatrixRef& v, int num_heads,
+                                    int num_kv_heads, int head_dim, int start_pos, float scale, int sliding_window,
+                                    std::vector<Matrix>* probs = nullptr);
 
 // The whole attention block of one layer, on normalized input x [T, D] -> [T, D].
 // With a cache, this chunk's k and v are appended to it and attention reads every cached position;

@@ -1,6 +1,8 @@
 // ModelConfig checks and names; see config.hpp.
 #include "kvlm/model/config.hpp"
 
+#include <cmath>
+
 #include "kvlm/error.hpp"
 
 namespace kvlm {
@@ -22,6 +24,27 @@ void ModelConfig::validate() const {
   require(vocab_size > 0, "vocab_size must be positive");
   require(max_position_embeddings > 0, "max_position_embeddings must be positive");
   require(norm_eps > 0, "the norm epsilon must be positive");
+  require(rope_freqs.empty() || rope_freqs.size() == static_cast<size_t>(head_dim / 2),
+          "rope_freqs must hold head_dim / 2 factors");
+  for (float f : rope_freqs) require(f > 0 && std::isfinite(f), "rope_freqs factors must be positive");
+  const RopeScaling& rs = rope_scaling;
+  require(rs.rope_type == RopeType::kDefault || (rs.factor > 0 && std::isfinite(rs.factor)),
+          "rope_scaling factor must be positive");
+  require(rs.rope_type != RopeType::kLlama3 ||
+              (rs.original_max_position_embeddings > 0 && rs.low_freq_factor > 0 &&
+               rs.high_freq_factor > rs.low_freq_factor),
+          "llama3 rope_scaling needs original_max_position_embeddings and high_freq_factor > low_freq_factor > 0");
+  require(rs.rope_type != RopeType::kYarn || rs.original_max_position_embeddings > 0,
+          "yarn rope_scaling needs original_max_position_embeddings");
+  require(norm_weight_offset == 0.0f || norm_weight_offset == 1.0f, "norm_weight_offset must be 0 or 1");
+  require(embed_scale > 0 && std::isfinite(embed_scale), "embed_scale must be positive");
+  require(query_pre_attn_scalar >= 0, "query_pre_attn_scalar must not be negative");
+  require(sliding_window >= 0, "sliding_window must not be negative");
+  require(layer_types.empty() || layer_types.size() == static_cast<size_t>(num_hidden_layers),
+          "layer_types must name every layer (" + std::to_string(num_hidden_layers) + ")");
+  for (LayerType t : layer_types)
+    require(t != LayerType::kSlidingAttention || sliding_window > 0, "a sliding_attention layer needs a sliding_window");
+  require(rope_local_base_freq >= 0, "rope_local_base_freq must not be negative");
   // Guard against absurd numbers before anything is allocated from them (2^31 parameters per matrix).
   constexpr int64_t kMaxElements = int64_t{1} << 31;
   require(int64_t{vocab_size} * hidden_size < kMaxElements, "vocab_size x hidden_size is absurdly large");
@@ -32,10 +55,29 @@ void ModelConfig::validate() const {
   require(max_position_embeddings <= (1 << 24), "max_position_embeddings is absurdly large");
 }
 
+bool ModelConfig::layer_is_sliding(int layer) const {
+  if (!layer_types.empty()) return layer_types.at(layer) == LayerType::kSlidingAttention;
+  return sliding_window > 0;
+}
+
+int ModelConfig::layer_window(int layer) const { return layer_is_sliding(layer) ? sliding_window : 0; }
+
+float ModelConfig::layer_rope_theta(int layer) const {
+  return layer_is_sliding(layer) && rope_local_base_freq > 0 ? rope_local_base_freq : rope_theta;
+}
+
+float ModelConfig::attention_scale() const {
+  return 1.0f / std::sqrt(query_pre_attn_scalar > 0 ? query_pre_attn_scalar : static_cast<float>(head_dim));
+}
+
 std::string to_string(Architecture a) {
   switch (a) {
     case Architecture::kLlama: return "llama";
     case Architecture::kQwen2: return "qwen2";
+    case Architecture::kQwen3: return "qwen3";
+    case Architecture::kMistral: return "mistral";
+    case Architecture::kGemma3: return "gemma3_text";
+    case Architecture::kPhi3: return "phi3";
     case Architecture::kGpt2: return "gpt2";
   }
   return "?";
@@ -48,6 +90,20 @@ std::string to_string(RopeLayout r) {
     case RopeLayout::kNone: return "none";
   }
   return "?";
+}
+
+std::string to_string(RopeType t) {
+  switch (t) {
+    case RopeType::kDefault: return "default";
+    case RopeType::kLinear: return "linear";
+    case RopeType::kLlama3: return "llama3";
+    case RopeType::kYarn: return "yarn";
+  }
+  return "?";
+}
+
+std::string to_string(LayerType t) {
+  return t == LayerType::kSlidingAttention ? "sliding_attention" : "full_attention";
 }
 
 }  // namespace kvlm

@@ -19,7 +19,8 @@ Matrix mlp(const ModelConfig& c, const LayerWeights& w, const MatrixRef& x) {
   if (c.gated_mlp()) {
     Matrix gate = linear(x, w.gate_proj);  // [T, I]
     const Matrix up = linear(x, w.up_proj);  // [T, I]
-    gate = gate.unaryExpr(&silu).cwiseProduct(up);
+    // SwiGLU (silu) or Gemma's GeGLU (gelu_tanh): act(gate) * up.
+    gate = gate.unaryExpr(c.hidden_act == Activation::kSilu ? &silu : &gelu_tanh).cwiseProduct(up);
     return linear(gate, w.down_proj);  // [T, D]
   }
   const Matrix hidden = linear(x, w.up_proj, w.up_bias).unaryExpr(&gelu_tanh);  // [T, I]

@@ -32,8 +32,19 @@ Matrix layer_norm(const MatrixRef& x, const Vector& weight, const Vector& bias, 
 }
 
 Matrix norm(const ModelConfig& config, const MatrixRef& x, const Vector& weight, const Vector& bias) {
-  return config.norm == NormKind::kRmsNorm ? rms_norm(x, weight, config.norm_eps)
-                                           : layer_norm(x, weight, bias, config.norm_eps);
+  if (config.norm == NormKind::kLayerNorm) return layer_norm(x, weight, bias, config.norm_eps);
+  if (config.norm_weight_offset != 0.0f)  // Gemma: x * (1 + w)
+    return rms_norm(x, (weight.array() + config.norm_weight_offset).matrix(), config.norm_eps);
+  return rms_norm(x, weight, config.norm_eps);
+}
+
+Matrix head_rms_norm(const ModelConfig& config, const MatrixRef& x, const Vector& weight) {
+  const Eigen::Index hd = weight.size(), heads = x.cols() / hd;
+  assert(heads * hd == x.cols());
+  // View [T, heads*hd] as [T*heads, hd] (row-major: each row of the view is one head of one token).
+  const Eigen::Map<const Matrix> per_head(x.data(), x.rows() * heads, hd);
+  const Matrix y = norm(config, per_head, weight, Vector());
+  return Eigen::Map<const Matrix>(y.data(), x.rows(), x.cols());
 }
 
 }  // namespace kvlm

@@ -27,14 +27,17 @@ Matrix forward(const Model& model, std::span<const int> ids, int start_pos, KVCa
     trace->attention.clear();
   }
 
-  // 1. Token ids -> vectors (GPT-2 adds a learned vector per position).
+  // 1. Token ids -> vectors (GPT-2 adds a learned vector per position; Gemma scales by sqrt(D)).
   Matrix x = embed_tokens(w.embed_tokens, ids);  // [T, D], the residual stream
   if (c.architecture == Architecture::kGpt2) add_position_embeddings(x, w.embed_positions, start_pos);
+  if (c.embed_scale != 1.0f) x *= c.embed_scale;
   if (trace) trace->hidden_states.push_back(x);
 
-  // RoPE's cos/sin for these positions, shared by every layer.
-  const RopeAngles angles =
-      c.rope_layout == RopeLayout::kNone ? RopeAngles{} : rope_angles(c.head_dim, c.rope_theta, start_pos, T);
+  // RoPE's cos/sin for these positions, shared by every layer (Gemma 3's sliding layers have their own).
+  const bool rope = c.rope_layout != RopeLayout::kNone;
+  const bool local_rope = rope && c.rope_local_base_freq > 0;
+  const RopeAngles angles = rope ? rope_angles(rope_frequencies(c), start_pos, T) : RopeAngles{};
+  const RopeAngles local_angles = local_rope ? rope_angles(rope_frequencies(c, true), start_pos, T) : RopeAngles{};
 
   // 2. The layers: each reads the stream through a norm and adds its result back (pre-norm residuals).
   for (int l = 0; l < c.num_hidden_layers; ++l) {
@@ -42,13 +45,20 @@ Matrix forward(const Model& model, std::span<const int> ids, int start_pos, KVCa
     std::vector<Matrix>* probs = nullptr;
     if (trace && trace->keep_attention) probs = &trace->attention.emplace_back();
 
+    const RopeAngles& layer_angles = local_rope && c.layer_is_sliding(l) ? local_angles : angles;
+
     const Matrix h = norm(c, x, lw.input_layernorm, lw.input_layernorm_bias);
-    x += attention(c, lw, h, angles, l, start_pos, cache, probs);
+    Matrix a = attention(c, lw, h, layer_angles, l, start_pos, cache, probs);
     if (probs && trace->last_attention_row_only)
       for (Matrix& p : *probs) p = p.bottomRows(1).eval();  // one layer's [T, S] at a time, never all
+    if (c.sandwich_norms) a = norm(c, a, lw.post_attention_layernorm, Vector());  // Gemma 3
+    x += a;
 
-    const Matrix m = norm(c, x, lw.post_attention_layernorm, lw.post_attention_layernorm_bias);
-    x += mlp(c, lw, m);
+    const Vector& mlp_norm = c.sandwich_norms ? lw.pre_feedforward_layernorm : lw.post_attention_layernorm;
+    const Matrix m = norm(c, x, mlp_norm, lw.post_attention_layernorm_bias);
+    Matrix f = mlp(c, lw, m);
+    if (c.sandwich_norms) f = norm(c, f, lw.post_feedforward_layernorm, Vector());  // Gemma 3
+    x += f;
     if (trace && l + 1 < c.num_hidden_layers) trace->hidden_states.push_back(x);
   }
 

@@ -19,12 +19,17 @@ struct LayerWeights {
   Matrix o_proj;                // [D, H*hd]
   Vector q_bias, k_bias, v_bias;  // [H*hd], [KV*hd], [KV*hd]   Qwen2, GPT-2
   Vector o_bias;                  // [D]                        GPT-2
-  Vector post_attention_layernorm;       // [D]   norm before the MLP (GPT-2: ln_2)
+  Vector q_norm, k_norm;        // [hd]  Qwen3, Gemma 3: per-head RMSNorm on q and k before RoPE
+  // [D] norm before the MLP (GPT-2: ln_2); with sandwich_norms (Gemma 3) HF uses this name for the
+  // norm of the attention output, and pre_feedforward_layernorm is the one before the MLP.
+  Vector post_attention_layernorm;
   Vector post_attention_layernorm_bias;  // [D]   LayerNorm only
   Matrix gate_proj;             // [I, D]  SwiGLU only
   Matrix up_proj;               // [I, D]  (GPT-2: c_fc, transposed)
   Matrix down_proj;             // [D, I]  (GPT-2: mlp.c_proj, transposed)
   Vector up_bias, down_bias;    // [I], [D]  GPT-2
+  Vector pre_feedforward_layernorm;   // [D]  Gemma 3: norm before the MLP
+  Vector post_feedforward_layernorm;  // [D]  Gemma 3: norm of the MLP's output
 };
 
 struct Weights {
