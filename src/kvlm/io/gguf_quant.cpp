@@ -1,4 +1,4 @@
-// ggml block dequantization: F32, F16, BF16, Q8_0, Q4_0, Q4_1 -> fp32; see gguf_quant.hpp.
+// ggml block dequantization: F32, F16, BF16, Q8_0, Q4_0, Q4_1 and the K-quants Q2_K..Q6_K -> fp32.
 // Not optimized: one plain loop per format, written to be read next to ggml's block structs.
 #include "kvlm/io/gguf_quant.hpp"
 
@@ -11,6 +11,7 @@ namespace kvlm::gguf {
 namespace {
 
 constexpr uint32_t kF32 = 0, kF16 = 1, kQ4_0 = 2, kQ4_1 = 3, kQ8_0 = 8, kBF16 = 30;
+constexpr uint32_t kQ2_K = 10, kQ3_K = 11, kQ4_K = 12, kQ5_K = 13, kQ6_K = 14;
 constexpr int64_t kQK = 32;  // values per block in every Q format here (ggml's QK8_0, QK4_0, QK4_1)
 
 // Q8_0, 34 bytes per block of 32:  [d: fp16][q: 32 x int8]
@@ -45,6 +46,131 @@ void dequantize_q4_1(const std::byte* block, float* out) {
   }
 }
 
+// ---- K-quants (ggml-common.h's block_qN_K): super-blocks of 256 values in 16 groups of 16
+// (Q2_K, Q3_K, Q6_K) or 8 groups of 32 (Q4_K, Q5_K), each group with its own small scale.
+// Written one value v at a time: which bits of which byte hold v is the whole format.
+// Every formula is computed as gguf-py's quants.py does: (d * scale) * q - (dmin * min), in fp32.
+constexpr int kQK_K = 256;
+
+struct BlockQ2_K {  // 84 bytes: [scales: 16][qs: 64][d: fp16][dmin: fp16]
+  static constexpr int kBytes = 16 + 64 + 2 + 2;
+};
+// Group g = v / 16 has scale (scales[g] & 15) and min (scales[g] >> 4).
+// v = h * 128 + j * 32 + l (h in 0..1, j in 0..3, l in 0..31): q = (qs[h * 32 + l] >> 2j) & 3.
+//   x[v] = (d * scale) * q - dmin * min
+void dequantize_q2_k(const std::byte* block, float* out) {
+  const auto* scales = reinterpret_cast<const uint8_t*>(block);
+  const auto* qs = scales + 16;
+  const float d = fp16_to_fp32(load_le<uint16_t>(block + 80));
+  const float dmin = fp16_to_fp32(load_le<uint16_t>(block + 82));
+  for (int v = 0; v < kQK_K; ++v) {
+    const int h = v / 128, j = (v / 32) % 4, l = v % 32;
+    const float q = static_cast<float>((qs[h * 32 + l] >> (2 * j)) & 3);
+    const float dl = d * static_cast<float>(scales[v / 16] & 0x0F);
+    const float ml = dmin * static_cast<float>(scales[v / 16] >> 4);
+    out[v] = dl * q - ml;
+  }
+}
+
+struct BlockQ3_K {  // 110 bytes: [hmask: 32][qs: 64][scales: 12][d: fp16]
+  static constexpr int kBytes = 32 + 64 + 12 + 2;
+};
+// 16 signed 6-bit scales: low 4 bits in scales[g % 8] (low nibble for g < 8, high for g >= 8),
+// high 2 bits in scales[8 + g % 4] at bit 2 * (g / 4); scale = that - 32.
+// Low 2 bits of q as in Q2_K; the third bit is (hmask[v % 32] >> (v / 32)) & 1, and a CLEAR bit
+// subtracts 4:  q = low - (bit ? 0 : 4), in -4..3.
+//   x[v] = (d * scale) * q
+void dequantize_q3_k(const std::byte* block, float* out) {
+  const auto* hmask = reinterpret_cast<const uint8_t*>(block);
+  const auto* qs = hmask + 32;
+  const auto* scales = qs + 64;
+  const float d = fp16_to_fp32(load_le<uint16_t>(block + 108));
+  for (int v = 0; v < kQK_K; ++v) {
+    const int g = v / 16, h = v / 128, j = (v / 32) % 4, l = v % 32;
+    const int lo4 = g < 8 ? scales[g] & 0x0F : scales[g - 8] >> 4;
+    const int hi2 = (scales[8 + g % 4] >> (2 * (g / 4))) & 3;
+    const float scale = static_cast<float>((lo4 | (hi2 << 4)) - 32);
+    const int low = (qs[h * 32 + l] >> (2 * j)) & 3;
+    const int bit = (hmask[l] >> (v / 32)) & 1;
+    out[v] = (d * scale) * static_cast<float>(low - (bit ? 0 : 4));
+  }
+}
+
+// Q4_K and Q5_K share 8 unsigned 6-bit scales and mins packed in 12 bytes:
+//   g < 4:  scale = s[g] & 63,                           min = s[g + 4] & 63
+//   g >= 4: scale = (s[g + 4] & 15) | (s[g - 4] >> 6) << 4, min = (s[g + 4] >> 4) | (s[g] >> 6) << 4
+void scale_min_k4(const uint8_t* s, int g, int* scale, int* min) {
+  if (g < 4) {
+    *scale = s[g] & 63;
+    *min = s[g + 4] & 63;
+  } else {
+    *scale = (s[g + 4] & 0x0F) | ((s[g - 4] >> 6) << 4);
+    *min = (s[g + 4] >> 4) | ((s[g] >> 6) << 4);
+  }
+}
+
+struct BlockQ4_K {  // 144 bytes: [d: fp16][dmin: fp16][scales: 12][qs: 128]
+  static constexpr int kBytes = 2 + 2 + 12 + 128;
+};
+// Group g = v / 32; v = c * 64 + s * 32 + l: q = (qs[c * 32 + l] >> 4s) & 15
+// (byte c*32+l holds value c*64+l in its low nibble and c*64+32+l in its high one).
+//   x[v] = (d * scale) * q - dmin * min
+void dequantize_q4_k(const std::byte* block, float* out) {
+  const float d = fp16_to_fp32(load_le<uint16_t>(block));
+  const float dmin = fp16_to_fp32(load_le<uint16_t>(block + 2));
+  const auto* scales = reinterpret_cast<const uint8_t*>(block + 4);
+  const auto* qs = scales + 12;
+  for (int v = 0; v < kQK_K; ++v) {
+    int scale = 0, min = 0;
+    scale_min_k4(scales, v / 32, &scale, &min);
+    const int c = v / 64, s = (v / 32) % 2, l = v % 32;
+    const float q = static_cast<float>((qs[c * 32 + l] >> (4 * s)) & 0x0F);
+    out[v] = (d * static_cast<float>(scale)) * q - dmin * static_cast<float>(min);
+  }
+}
+
+struct BlockQ5_K {  // 176 bytes: [d: fp16][dmin: fp16][scales: 12][qh: 32][qs: 128]
+  static constexpr int kBytes = 2 + 2 + 12 + 32 + 128;
+};
+// As Q4_K plus a fifth bit: q = low4 | ((qh[v % 32] >> (v / 32)) & 1) << 4, in 0..31.
+//   x[v] = (d * scale) * q - dmin * min
+void dequantize_q5_k(const std::byte* block, float* out) {
+  const float d = fp16_to_fp32(load_le<uint16_t>(block));
+  const float dmin = fp16_to_fp32(load_le<uint16_t>(block + 2));
+  const auto* scales = reinterpret_cast<const uint8_t*>(block + 4);
+  const auto* qh = scales + 12;
+  const auto* qs = qh + 32;
+  for (int v = 0; v < kQK_K; ++v) {
+    int scale = 0, min = 0;
+    scale_min_k4(scales, v / 32, &scale, &min);
+    const int c = v / 64, s = (v / 32) % 2, l = v % 32;
+    const int low = (qs[c * 32 + l] >> (4 * s)) & 0x0F;
+    const int high = (qh[l] >> (v / 32)) & 1;
+    const float q = static_cast<float>(low | (high << 4));
+    out[v] = (d * static_cast<float>(scale)) * q - dmin * static_cast<float>(min);
+  }
+}
+
+struct BlockQ6_K {  // 210 bytes: [ql: 128][qh: 64][scales: 16 x int8][d: fp16]
+  static constexpr int kBytes = 128 + 64 + 16 + 2;
+};
+// v = h * 128 + r (h in 0..1, r in 0..127): low 4 bits = (ql[h * 64 + r % 64] >> 4 * (r / 64)) & 15,
+// high 2 bits = (qh[h * 32 + r % 32] >> 2 * (r / 32)) & 3;  q = (low | high << 4) - 32, in -32..31.
+//   x[v] = (d * scales[v / 16]) * q
+void dequantize_q6_k(const std::byte* block, float* out) {
+  const auto* ql = reinterpret_cast<const uint8_t*>(block);
+  const auto* qh = ql + 128;
+  const auto* scales = reinterpret_cast<const int8_t*>(qh + 64);
+  const float d = fp16_to_fp32(load_le<uint16_t>(block + 208));
+  for (int v = 0; v < kQK_K; ++v) {
+    const int h = v / 128, r = v % 128;
+    const int low = (ql[h * 64 + r % 64] >> (4 * (r / 64))) & 0x0F;
+    const int high = (qh[h * 32 + r % 32] >> (2 * (r / 32))) & 3;
+    const float q = static_cast<float>((low | (high << 4)) - 32);
+    out[v] = (d * static_cast<float>(scales[v / 16])) * q;
+  }
+}
+
 struct NamedType {
   uint32_t id;
   const char* name;
@@ -62,7 +188,10 @@ constexpr std::array<NamedType, 29> kAllTypeNames{{
 
 const TypeTraits* supported_type_traits(uint32_t type_id) {
   static constexpr TypeTraits f32{"F32", 1, 4}, f16{"F16", 1, 2}, bf16{"BF16", 1, 2},
-      q8_0{"Q8_0", kQK, 2 + kQK}, q4_0{"Q4_0", kQK, 2 + kQK / 2}, q4_1{"Q4_1", kQK, 4 + kQK / 2};
+      q8_0{"Q8_0", kQK, 2 + kQK}, q4_0{"Q4_0", kQK, 2 + kQK / 2}, q4_1{"Q4_1", kQK, 4 + kQK / 2},
+      q2_k{"Q2_K", kQK_K, BlockQ2_K::kBytes}, q3_k{"Q3_K", kQK_K, BlockQ3_K::kBytes},
+      q4_k{"Q4_K", kQK_K, BlockQ4_K::kBytes}, q5_k{"Q5_K", kQK_K, BlockQ5_K::kBytes},
+      q6_k{"Q6_K", kQK_K, BlockQ6_K::kBytes};
   switch (type_id) {
     case kF32: return &f32;
     case kF16: return &f16;
@@ -70,6 +199,11 @@ const TypeTraits* supported_type_traits(uint32_t type_id) {
     case kQ8_0: return &q8_0;
     case kQ4_0: return &q4_0;
     case kQ4_1: return &q4_1;
+    case kQ2_K: return &q2_k;
+    case kQ3_K: return &q3_k;
+    case kQ4_K: return &q4_k;
+    case kQ5_K: return &q5_k;
+    case kQ6_K: return &q6_k;
     default: return nullptr;
   }
 }
@@ -95,6 +229,11 @@ void dequantize(uint32_t type_id, std::span<const std::byte> src, std::span<floa
       case kQ8_0: dequantize_q8_0(p, out); break;
       case kQ4_0: dequantize_q4_0(p, out); break;
       case kQ4_1: dequantize_q4_1(p, out); break;
+      case kQ2_K: dequantize_q2_k(p, out); break;
+      case kQ3_K: dequantize_q3_k(p, out); break;
+      case kQ4_K: dequantize_q4_k(p, out); break;
+      case kQ5_K: dequantize_q5_k(p, out); break;
+      case kQ6_K: dequantize_q6_k(p, out); break;
     }
   }
 }
