@@ -3,6 +3,8 @@
 #include "kvlm/io/gguf_quant.hpp"
 
 #include <array>
+#include <bit>
+#include <cstring>
 #include <cassert>
 
 #include "kvlm/io/dtype.hpp"
@@ -52,28 +54,42 @@ void dequantize_q4_1(const std::byte* block, float* out) {
 // Every formula is computed as gguf-py's quants.py does: (d * scale) * q - (dmin * min), in fp32.
 constexpr int kQK_K = 256;
 
-struct BlockQ2_K {  // 84 bytes: [scales: 16][qs: 64][d: fp16][dmin: fp16]
-  static constexpr int kBytes = 16 + 64 + 2 + 2;
+// The block structs mirror ggml-common.h field for field (no padding: every size is asserted below).
+// A block is copied out of the file, which may hold it at any address; fp16 fields are read as
+// little-endian, like the rest of the file, so this assumes a little-endian host (as ggml does).
+template <class Block>
+Block load_block(const std::byte* p) {
+  static_assert(std::endian::native == std::endian::little);
+  Block b;
+  std::memcpy(&b, p, sizeof b);
+  return b;
+}
+
+struct BlockQ2_K {          // 84 bytes
+  uint8_t scales[16];      // group g: scale in the low nibble, min in the high one
+  uint8_t qs[kQK_K / 4];   // 2-bit quants
+  uint16_t d, dmin;        // fp16 super-block scales
 };
 // Group g = v / 16 has scale (scales[g] & 15) and min (scales[g] >> 4).
 // v = h * 128 + j * 32 + l (h in 0..1, j in 0..3, l in 0..31): q = (qs[h * 32 + l] >> 2j) & 3.
 //   x[v] = (d * scale) * q - dmin * min
 void dequantize_q2_k(const std::byte* block, float* out) {
-  const auto* scales = reinterpret_cast<const uint8_t*>(block);
-  const auto* qs = scales + 16;
-  const float d = fp16_to_fp32(load_le<uint16_t>(block + 80));
-  const float dmin = fp16_to_fp32(load_le<uint16_t>(block + 82));
+  const auto b = load_block<BlockQ2_K>(block);
+  const float d = fp16_to_fp32(b.d), dmin = fp16_to_fp32(b.dmin);
   for (int v = 0; v < kQK_K; ++v) {
     const int h = v / 128, j = (v / 32) % 4, l = v % 32;
-    const float q = static_cast<float>((qs[h * 32 + l] >> (2 * j)) & 3);
-    const float dl = d * static_cast<float>(scales[v / 16] & 0x0F);
-    const float ml = dmin * static_cast<float>(scales[v / 16] >> 4);
+    const float q = static_cast<float>((b.qs[h * 32 + l] >> (2 * j)) & 3);
+    const float dl = d * static_cast<float>(b.scales[v / 16] & 0x0F);
+    const float ml = dmin * static_cast<float>(b.scales[v / 16] >> 4);
     out[v] = dl * q - ml;
   }
 }
 
-struct BlockQ3_K {  // 110 bytes: [hmask: 32][qs: 64][scales: 12][d: fp16]
-  static constexpr int kBytes = 32 + 64 + 12 + 2;
+struct BlockQ3_K {          // 110 bytes
+  uint8_t hmask[kQK_K / 8];  // the third bit of each quant
+  uint8_t qs[kQK_K / 4];     // its low 2 bits
+  uint8_t scales[12];        // 16 packed 6-bit scales
+  uint16_t d;                // fp16 super-block scale
 };
 // 16 signed 6-bit scales: low 4 bits in scales[g % 8] (low nibble for g < 8, high for g >= 8),
 // high 2 bits in scales[8 + g % 4] at bit 2 * (g / 4); scale = that - 32.
@@ -81,17 +97,15 @@ struct BlockQ3_K {  // 110 bytes: [hmask: 32][qs: 64][scales: 12][d: fp16]
 // subtracts 4:  q = low - (bit ? 0 : 4), in -4..3.
 //   x[v] = (d * scale) * q
 void dequantize_q3_k(const std::byte* block, float* out) {
-  const auto* hmask = reinterpret_cast<const uint8_t*>(block);
-  const auto* qs = hmask + 32;
-  const auto* scales = qs + 64;
-  const float d = fp16_to_fp32(load_le<uint16_t>(block + 108));
+  const auto b = load_block<BlockQ3_K>(block);
+  const float d = fp16_to_fp32(b.d);
   for (int v = 0; v < kQK_K; ++v) {
     const int g = v / 16, h = v / 128, j = (v / 32) % 4, l = v % 32;
-    const int lo4 = g < 8 ? scales[g] & 0x0F : scales[g - 8] >> 4;
-    const int hi2 = (scales[8 + g % 4] >> (2 * (g / 4))) & 3;
+    const int lo4 = g < 8 ? b.scales[g] & 0x0F : b.scales[g - 8] >> 4;
+    const int hi2 = (b.scales[8 + g % 4] >> (2 * (g / 4))) & 3;
     const float scale = static_cast<float>((lo4 | (hi2 << 4)) - 32);
-    const int low = (qs[h * 32 + l] >> (2 * j)) & 3;
-    const int bit = (hmask[l] >> (v / 32)) & 1;
+    const int low = (b.qs[h * 32 + l] >> (2 * j)) & 3;
+    const int bit = (b.hmask[l] >> (v / 32)) & 1;
     out[v] = (d * scale) * static_cast<float>(low - (bit ? 0 : 4));
   }
 }
@@ -109,67 +123,71 @@ void scale_min_k4(const uint8_t* s, int g, int* scale, int* min) {
   }
 }
 
-struct BlockQ4_K {  // 144 bytes: [d: fp16][dmin: fp16][scales: 12][qs: 128]
-  static constexpr int kBytes = 2 + 2 + 12 + 128;
+struct BlockQ4_K {          // 144 bytes
+  uint16_t d, dmin;          // fp16 super-block scales
+  uint8_t scales[12];        // 8 packed 6-bit scales and 8 mins (scale_min_k4)
+  uint8_t qs[kQK_K / 2];     // 4-bit quants
 };
 // Group g = v / 32; v = c * 64 + s * 32 + l: q = (qs[c * 32 + l] >> 4s) & 15
 // (byte c*32+l holds value c*64+l in its low nibble and c*64+32+l in its high one).
 //   x[v] = (d * scale) * q - dmin * min
 void dequantize_q4_k(const std::byte* block, float* out) {
-  const float d = fp16_to_fp32(load_le<uint16_t>(block));
-  const float dmin = fp16_to_fp32(load_le<uint16_t>(block + 2));
-  const auto* scales = reinterpret_cast<const uint8_t*>(block + 4);
-  const auto* qs = scales + 12;
+  const auto b = load_block<BlockQ4_K>(block);
+  const float d = fp16_to_fp32(b.d), dmin = fp16_to_fp32(b.dmin);
   for (int v = 0; v < kQK_K; ++v) {
     int scale = 0, min = 0;
-    scale_min_k4(scales, v / 32, &scale, &min);
+    scale_min_k4(b.scales, v / 32, &scale, &min);
     const int c = v / 64, s = (v / 32) % 2, l = v % 32;
-    const float q = static_cast<float>((qs[c * 32 + l] >> (4 * s)) & 0x0F);
+    const float q = static_cast<float>((b.qs[c * 32 + l] >> (4 * s)) & 0x0F);
     out[v] = (d * static_cast<float>(scale)) * q - dmin * static_cast<float>(min);
   }
 }
 
-struct BlockQ5_K {  // 176 bytes: [d: fp16][dmin: fp16][scales: 12][qh: 32][qs: 128]
-  static constexpr int kBytes = 2 + 2 + 12 + 32 + 128;
+struct BlockQ5_K {          // 176 bytes
+  uint16_t d, dmin;          // fp16 super-block scales
+  uint8_t scales[12];        // as Q4_K
+  uint8_t qh[kQK_K / 8];     // the fifth bit of each quant
+  uint8_t qs[kQK_K / 2];     // its low 4 bits
 };
 // As Q4_K plus a fifth bit: q = low4 | ((qh[v % 32] >> (v / 32)) & 1) << 4, in 0..31.
 //   x[v] = (d * scale) * q - dmin * min
 void dequantize_q5_k(const std::byte* block, float* out) {
-  const float d = fp16_to_fp32(load_le<uint16_t>(block));
-  const float dmin = fp16_to_fp32(load_le<uint16_t>(block + 2));
-  const auto* scales = reinterpret_cast<const uint8_t*>(block + 4);
-  const auto* qh = scales + 12;
-  const auto* qs = qh + 32;
+  const auto b = load_block<BlockQ5_K>(block);
+  const float d = fp16_to_fp32(b.d), dmin = fp16_to_fp32(b.dmin);
   for (int v = 0; v < kQK_K; ++v) {
     int scale = 0, min = 0;
-    scale_min_k4(scales, v / 32, &scale, &min);
+    scale_min_k4(b.scales, v / 32, &scale, &min);
     const int c = v / 64, s = (v / 32) % 2, l = v % 32;
-    const int low = (qs[c * 32 + l] >> (4 * s)) & 0x0F;
-    const int high = (qh[l] >> (v / 32)) & 1;
+    const int low = (b.qs[c * 32 + l] >> (4 * s)) & 0x0F;
+    const int high = (b.qh[l] >> (v / 32)) & 1;
     const float q = static_cast<float>(low | (high << 4));
     out[v] = (d * static_cast<float>(scale)) * q - dmin * static_cast<float>(min);
   }
 }
 
-struct BlockQ6_K {  // 210 bytes: [ql: 128][qh: 64][scales: 16 x int8][d: fp16]
-  static constexpr int kBytes = 128 + 64 + 16 + 2;
+struct BlockQ6_K {          // 210 bytes
+  uint8_t ql[kQK_K / 2];     // low 4 bits of each quant
+  uint8_t qh[kQK_K / 4];     // high 2 bits
+  int8_t scales[16];         // signed 8-bit group scales
+  uint16_t d;                // fp16 super-block scale
 };
 // v = h * 128 + r (h in 0..1, r in 0..127): low 4 bits = (ql[h * 64 + r % 64] >> 4 * (r / 64)) & 15,
 // high 2 bits = (qh[h * 32 + r % 32] >> 2 * (r / 32)) & 3;  q = (low | high << 4) - 32, in -32..31.
 //   x[v] = (d * scales[v / 16]) * q
 void dequantize_q6_k(const std::byte* block, float* out) {
-  const auto* ql = reinterpret_cast<const uint8_t*>(block);
-  const auto* qh = ql + 128;
-  const auto* scales = reinterpret_cast<const int8_t*>(qh + 64);
-  const float d = fp16_to_fp32(load_le<uint16_t>(block + 208));
+  const auto b = load_block<BlockQ6_K>(block);
+  const float d = fp16_to_fp32(b.d);
   for (int v = 0; v < kQK_K; ++v) {
     const int h = v / 128, r = v % 128;
-    const int low = (ql[h * 64 + r % 64] >> (4 * (r / 64))) & 0x0F;
-    const int high = (qh[h * 32 + r % 32] >> (2 * (r / 32))) & 3;
+    const int low = (b.ql[h * 64 + r % 64] >> (4 * (r / 64))) & 0x0F;
+    const int high = (b.qh[h * 32 + r % 32] >> (2 * (r / 32))) & 3;
     const float q = static_cast<float>((low | (high << 4)) - 32);
-    out[v] = (d * static_cast<float>(scales[v / 16])) * q;
+    out[v] = (d * static_cast<float>(b.scales[v / 16])) * q;
   }
 }
+
+static_assert(sizeof(BlockQ2_K) == 84 && sizeof(BlockQ3_K) == 110 && sizeof(BlockQ4_K) == 144 &&
+              sizeof(BlockQ5_K) == 176 && sizeof(BlockQ6_K) == 210);
 
 struct NamedType {
   uint32_t id;
@@ -189,9 +207,9 @@ constexpr std::array<NamedType, 29> kAllTypeNames{{
 const TypeTraits* supported_type_traits(uint32_t type_id) {
   static constexpr TypeTraits f32{"F32", 1, 4}, f16{"F16", 1, 2}, bf16{"BF16", 1, 2},
       q8_0{"Q8_0", kQK, 2 + kQK}, q4_0{"Q4_0", kQK, 2 + kQK / 2}, q4_1{"Q4_1", kQK, 4 + kQK / 2},
-      q2_k{"Q2_K", kQK_K, BlockQ2_K::kBytes}, q3_k{"Q3_K", kQK_K, BlockQ3_K::kBytes},
-      q4_k{"Q4_K", kQK_K, BlockQ4_K::kBytes}, q5_k{"Q5_K", kQK_K, BlockQ5_K::kBytes},
-      q6_k{"Q6_K", kQK_K, BlockQ6_K::kBytes};
+      q2_k{"Q2_K", kQK_K, sizeof(BlockQ2_K)}, q3_k{"Q3_K", kQK_K, sizeof(BlockQ3_K)},
+      q4_k{"Q4_K", kQK_K, sizeof(BlockQ4_K)}, q5_k{"Q5_K", kQK_K, sizeof(BlockQ5_K)},
+      q6_k{"Q6_K", kQK_K, sizeof(BlockQ6_K)};
   switch (type_id) {
     case kF32: return &f32;
     case kF16: return &f16;
