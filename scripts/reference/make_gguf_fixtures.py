@@ -203,6 +203,16 @@ def write_quant_golden(path: Path) -> None:
         q = gguf.quants.quantize(x, qtype)
         w.add_tensor(qtype.name.lower(), q, raw_dtype=qtype)
         w.add_tensor(qtype.name.lower() + ".expected", gguf.quants.dequantize(q, qtype).astype(np.float32))
+    # K-quants: gguf-py dequantizes but cannot quantize them, so each gets 4 random super-blocks of
+    # 256 values (random bytes, with the fp16 d / dmin fields set to finite random scales).
+    kquants = {Q.Q2_K: (80, 82), Q.Q3_K: (108,), Q.Q4_K: (0, 2), Q.Q5_K: (0, 2), Q.Q6_K: (208,)}
+    for qtype, scale_offsets in kquants.items():
+        n_bytes = gguf.constants.GGML_QUANT_SIZES[qtype][1]
+        blocks = rng.integers(0, 256, (4, n_bytes), dtype=np.uint8)
+        for off in scale_offsets:
+            blocks[:, off:off + 2] = rng.uniform(-0.1, 0.1, (4, 1)).astype(np.float16).view(np.uint8)
+        w.add_tensor(qtype.name.lower(), blocks, raw_dtype=qtype)
+        w.add_tensor(qtype.name.lower() + ".expected", gguf.quants.dequantize(blocks, qtype).astype(np.float32))
     special = np.array([0.0, -0.0, 1.0, -2.5, 65504.0, -65504.0, 6.1035156e-05, 5.9604645e-08,
                         3.0e-07, np.inf, -np.inf, 0.333251953125] + [0.5] * 20, dtype=np.float16)
     w.add_tensor("f16", special.reshape(1, 32))

@@ -135,8 +135,8 @@ TEST(GgufCorrupt, TensorDataOutOfBounds) {
 TEST(GgufCorrupt, UnknownAndUnsupportedTensorTypes) {
   EXPECT_REFUSED(Builder().header(1, 0).tensor("w", {32}, 99, 0).pad().zeros(128).data(),
                  "unknown tensor type 99");
-  EXPECT_REFUSED(Builder().header(1, 0).tensor("w", {256}, 12, 0).pad().zeros(256).data(),
-                 "type Q4_K, which kvlm cannot read");
+  EXPECT_REFUSED(Builder().header(1, 0).tensor("w", {256}, 16, 0).pad().zeros(256).data(),
+                 "type IQ2_XXS, which kvlm cannot read");
 }
 
 TEST(GgufCorrupt, AbsurdDimensions) {

@@ -1,4 +1,4 @@
-// Block dequantization (Q8_0, Q4_0, Q4_1, BF16, F16) against gguf-py's own dequantize.
+// Block dequantization (Q8_0, Q4_0, Q4_1, Q2_K..Q6_K, BF16, F16) against gguf-py's own dequantize.
 // Not a test of the file parser's error paths: test_gguf_corrupt.cpp does that.
 #include <gtest/gtest.h>
 
@@ -13,7 +13,8 @@ namespace kvlm::gguf {
 namespace {
 
 // data/gguf/quant_golden.gguf (scripts/reference/make_gguf_fixtures.py) holds, for each type T,
-// a tensor "t" of 4 x 96 values in type T and "t.expected": gguf.quants.dequantize of the same bytes.
+// a tensor "t" of 4 rows in type T (96 values a row; 256 for the K-quants, random bytes with finite
+// scales since gguf-py cannot quantize them) and "t.expected": gguf.quants.dequantize of the same bytes.
 class QuantGolden : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(QuantGolden, MatchesGgufPyDequantizeExactly) {
@@ -26,7 +27,8 @@ TEST_P(QuantGolden, MatchesGgufPyDequantizeExactly) {
   const std::vector<float> got = file.read_fp32(*quantized);
   const std::vector<float> want = file.read_fp32(*expected);
   ASSERT_EQ(got.size(), want.size());
-  // Exact: both sides compute fp16(d) * q (+ fp16(m)) in fp32, the same operations in the same order.
+  // Exact: both sides compute fp16(d) * q (+ fp16(m)) in fp32, the same operations in the same order
+  // (K-quants: (d * scale) * q - dmin * min, as gguf-py's quants.py groups them).
   for (size_t i = 0; i < got.size(); ++i) {
     if (std::isnan(want[i])) {
       EXPECT_TRUE(std::isnan(got[i])) << name << "[" << i << "]";
@@ -36,7 +38,8 @@ TEST_P(QuantGolden, MatchesGgufPyDequantizeExactly) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Types, QuantGolden, ::testing::Values("q8_0", "q4_0", "q4_1", "bf16", "f16"));
+INSTANTIATE_TEST_SUITE_P(Types, QuantGolden, ::testing::Values("q8_0", "q4_0", "q4_1", "q2_k", "q3_k", "q4_k",
+                                                          "q5_k", "q6_k", "bf16", "f16"));
 
 TEST(GgufQuant, BlockSizesAreGgmls) {
   // ggml's block structs: block_q8_0 = 2 + 32, block_q4_0 = 2 + 16, block_q4_1 = 2 + 2 + 16 bytes.
@@ -44,7 +47,16 @@ TEST(GgufQuant, BlockSizesAreGgmls) {
   EXPECT_EQ(supported_type_traits(2)->block_bytes, 18);
   EXPECT_EQ(supported_type_traits(3)->block_bytes, 20);
   EXPECT_EQ(supported_type_traits(3)->block_size, 32);
-  EXPECT_EQ(supported_type_traits(12), nullptr);  // Q4_K: not supported
+  // ggml-common.h's K-quant super-blocks of QK_K = 256 values: block_q2_K = 16 + 64 + 2 + 2,
+  // block_q3_K = 32 + 64 + 12 + 2, block_q4_K = 2 + 2 + 12 + 128, block_q5_K = 2 + 2 + 12 + 32 + 128,
+  // block_q6_K = 128 + 64 + 16 + 2 bytes.
+  const std::pair<uint32_t, int64_t> k_quants[] = {{10, 84}, {11, 110}, {12, 144}, {13, 176}, {14, 210}};
+  for (const auto& [id, bytes] : k_quants) {
+    ASSERT_NE(supported_type_traits(id), nullptr) << ggml_type_name(id);
+    EXPECT_EQ(supported_type_traits(id)->block_size, 256);
+    EXPECT_EQ(supported_type_traits(id)->block_bytes, bytes) << ggml_type_name(id);
+  }
+  EXPECT_EQ(supported_type_traits(16), nullptr);  // IQ2_XXS: not supported
   EXPECT_EQ(ggml_type_name(12), "Q4_K");
   EXPECT_EQ(ggml_type_name(999), "type 999");
 }

@@ -1,5 +1,5 @@
 // GGUF: the llama.cpp file format (versions 2 and 3): typed metadata, tensor infos, aligned data.
-// Not a llama.cpp port: it only reads the file and widens F16/BF16/Q8_0/Q4_0/Q4_1 tensors to fp32.
+// Not a llama.cpp port: it only reads the file and widens F16/BF16/Q8_0/Q4_0/Q4_1/Q2_K..Q6_K tensors to fp32.
 #pragma once
 
 #include <cstdint>
@@ -42,9 +42,10 @@ struct Value {
   std::string summary() const;     // short human text for `inspect`: 3, "llama", [49152 strings]
 };
 
-// ggml tensor types this reader knows by number. Only the first six can be read.
+// ggml tensor types this reader can read, by ggml's numbers.
 enum class TensorType : uint32_t {
   kF32 = 0, kF16 = 1, kQ4_0 = 2, kQ4_1 = 3, kQ8_0 = 8, kBF16 = 30,
+  kQ2_K = 10, kQ3_K = 11, kQ4_K = 12, kQ5_K = 13, kQ6_K = 14,
 };
 
 struct TensorInfo {

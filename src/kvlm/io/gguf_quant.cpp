@@ -1,8 +1,10 @@
-// ggml block dequantization: F32, F16, BF16, Q8_0, Q4_0, Q4_1 -> fp32; see gguf_quant.hpp.
+// ggml block dequantization: F32, F16, BF16, Q8_0, Q4_0, Q4_1 and the K-quants Q2_K..Q6_K -> fp32.
 // Not optimized: one plain loop per format, written to be read next to ggml's block structs.
 #include "kvlm/io/gguf_quant.hpp"
 
 #include <array>
+#include <bit>
+#include <cstring>
 #include <cassert>
 
 #include "kvlm/io/dtype.hpp"
@@ -11,6 +13,7 @@ namespace kvlm::gguf {
 namespace {
 
 constexpr uint32_t kF32 = 0, kF16 = 1, kQ4_0 = 2, kQ4_1 = 3, kQ8_0 = 8, kBF16 = 30;
+constexpr uint32_t kQ2_K = 10, kQ3_K = 11, kQ4_K = 12, kQ5_K = 13, kQ6_K = 14;
 constexpr int64_t kQK = 32;  // values per block in every Q format here (ggml's QK8_0, QK4_0, QK4_1)
 
 // Q8_0, 34 bytes per block of 32:  [d: fp16][q: 32 x int8]
@@ -45,6 +48,147 @@ void dequantize_q4_1(const std::byte* block, float* out) {
   }
 }
 
+// ---- K-quants (ggml-common.h's block_qN_K): super-blocks of 256 values in 16 groups of 16
+// (Q2_K, Q3_K, Q6_K) or 8 groups of 32 (Q4_K, Q5_K), each group with its own small scale.
+// Written one value v at a time: which bits of which byte hold v is the whole format.
+// Every formula is computed as gguf-py's quants.py does: (d * scale) * q - (dmin * min), in fp32.
+constexpr int kQK_K = 256;
+
+// The block structs mirror ggml-common.h field for field (no padding: every size is asserted below).
+// A block is copied out of the file, which may hold it at any address; fp16 fields are read as
+// little-endian, like the rest of the file, so this assumes a little-endian host (as ggml does).
+template <class Block>
+Block load_block(const std::byte* p) {
+  static_assert(std::endian::native == std::endian::little);
+  Block b;
+  std::memcpy(&b, p, sizeof b);
+  return b;
+}
+
+struct BlockQ2_K {          // 84 bytes
+  uint8_t scales[16];      // group g: scale in the low nibble, min in the high one
+  uint8_t qs[kQK_K / 4];   // 2-bit quants
+  uint16_t d, dmin;        // fp16 super-block scales
+};
+// Group g = v / 16 has scale (scales[g] & 15) and min (scales[g] >> 4).
+// v = h * 128 + j * 32 + l (h in 0..1, j in 0..3, l in 0..31): q = (qs[h * 32 + l] >> 2j) & 3.
+//   x[v] = (d * scale) * q - dmin * min
+void dequantize_q2_k(const std::byte* block, float* out) {
+  const auto b = load_block<BlockQ2_K>(block);
+  const float d = fp16_to_fp32(b.d), dmin = fp16_to_fp32(b.dmin);
+  for (int v = 0; v < kQK_K; ++v) {
+    const int h = v / 128, j = (v / 32) % 4, l = v % 32;
+    const float q = static_cast<float>((b.qs[h * 32 + l] >> (2 * j)) & 3);
+    const float dl = d * static_cast<float>(b.scales[v / 16] & 0x0F);
+    const float ml = dmin * static_cast<float>(b.scales[v / 16] >> 4);
+    out[v] = dl * q - ml;
+  }
+}
+
+struct BlockQ3_K {          // 110 bytes
+  uint8_t hmask[kQK_K / 8];  // the third bit of each quant
+  uint8_t qs[kQK_K / 4];     // its low 2 bits
+  uint8_t scales[12];        // 16 packed 6-bit scales
+  uint16_t d;                // fp16 super-block scale
+};
+// 16 signed 6-bit scales: low 4 bits in scales[g % 8] (low nibble for g < 8, high for g >= 8),
+// high 2 bits in scales[8 + g % 4] at bit 2 * (g / 4); scale = that - 32.
+// Low 2 bits of q as in Q2_K; the third bit is (hmask[v % 32] >> (v / 32)) & 1, and a CLEAR bit
+// subtracts 4:  q = low - (bit ? 0 : 4), in -4..3.
+//   x[v] = (d * scale) * q
+void dequantize_q3_k(const std::byte* block, float* out) {
+  const auto b = load_block<BlockQ3_K>(block);
+  const float d = fp16_to_fp32(b.d);
+  for (int v = 0; v < kQK_K; ++v) {
+    const int g = v / 16, h = v / 128, j = (v / 32) % 4, l = v % 32;
+    const int lo4 = g < 8 ? b.scales[g] & 0x0F : b.scales[g - 8] >> 4;
+    const int hi2 = (b.scales[8 + g % 4] >> (2 * (g / 4))) & 3;
+    const float scale = static_cast<float>((lo4 | (hi2 << 4)) - 32);
+    const int low = (b.qs[h * 32 + l] >> (2 * j)) & 3;
+    const int bit = (b.hmask[l] >> (v / 32)) & 1;
+    out[v] = (d * scale) * static_cast<float>(low - (bit ? 0 : 4));
+  }
+}
+
+// Q4_K and Q5_K share 8 unsigned 6-bit scales and mins packed in 12 bytes:
+//   g < 4:  scale = s[g] & 63,                           min = s[g + 4] & 63
+//   g >= 4: scale = (s[g + 4] & 15) | (s[g - 4] >> 6) << 4, min = (s[g + 4] >> 4) | (s[g] >> 6) << 4
+void scale_min_k4(const uint8_t* s, int g, int* scale, int* min) {
+  if (g < 4) {
+    *scale = s[g] & 63;
+    *min = s[g + 4] & 63;
+  } else {
+    *scale = (s[g + 4] & 0x0F) | ((s[g - 4] >> 6) << 4);
+    *min = (s[g + 4] >> 4) | ((s[g] >> 6) << 4);
+  }
+}
+
+struct BlockQ4_K {          // 144 bytes
+  uint16_t d, dmin;          // fp16 super-block scales
+  uint8_t scales[12];        // 8 packed 6-bit scales and 8 mins (scale_min_k4)
+  uint8_t qs[kQK_K / 2];     // 4-bit quants
+};
+// Group g = v / 32; v = c * 64 + s * 32 + l: q = (qs[c * 32 + l] >> 4s) & 15
+// (byte c*32+l holds value c*64+l in its low nibble and c*64+32+l in its high one).
+//   x[v] = (d * scale) * q - dmin * min
+void dequantize_q4_k(const std::byte* block, float* out) {
+  const auto b = load_block<BlockQ4_K>(block);
+  const float d = fp16_to_fp32(b.d), dmin = fp16_to_fp32(b.dmin);
+  for (int v = 0; v < kQK_K; ++v) {
+    int scale = 0, min = 0;
+    scale_min_k4(b.scales, v / 32, &scale, &min);
+    const int c = v / 64, s = (v / 32) % 2, l = v % 32;
+    const float q = static_cast<float>((b.qs[c * 32 + l] >> (4 * s)) & 0x0F);
+    out[v] = (d * static_cast<float>(scale)) * q - dmin * static_cast<float>(min);
+  }
+}
+
+struct BlockQ5_K {          // 176 bytes
+  uint16_t d, dmin;          // fp16 super-block scales
+  uint8_t scales[12];        // as Q4_K
+  uint8_t qh[kQK_K / 8];     // the fifth bit of each quant
+  uint8_t qs[kQK_K / 2];     // its low 4 bits
+};
+// As Q4_K plus a fifth bit: q = low4 | ((qh[v % 32] >> (v / 32)) & 1) << 4, in 0..31.
+//   x[v] = (d * scale) * q - dmin * min
+void dequantize_q5_k(const std::byte* block, float* out) {
+  const auto b = load_block<BlockQ5_K>(block);
+  const float d = fp16_to_fp32(b.d), dmin = fp16_to_fp32(b.dmin);
+  for (int v = 0; v < kQK_K; ++v) {
+    int scale = 0, min = 0;
+    scale_min_k4(b.scales, v / 32, &scale, &min);
+    const int c = v / 64, s = (v / 32) % 2, l = v % 32;
+    const int low = (b.qs[c * 32 + l] >> (4 * s)) & 0x0F;
+    const int high = (b.qh[l] >> (v / 32)) & 1;
+    const float q = static_cast<float>(low | (high << 4));
+    out[v] = (d * static_cast<float>(scale)) * q - dmin * static_cast<float>(min);
+  }
+}
+
+struct BlockQ6_K {          // 210 bytes
+  uint8_t ql[kQK_K / 2];     // low 4 bits of each quant
+  uint8_t qh[kQK_K / 4];     // high 2 bits
+  int8_t scales[16];         // signed 8-bit group scales
+  uint16_t d;                // fp16 super-block scale
+};
+// v = h * 128 + r (h in 0..1, r in 0..127): low 4 bits = (ql[h * 64 + r % 64] >> 4 * (r / 64)) & 15,
+// high 2 bits = (qh[h * 32 + r % 32] >> 2 * (r / 32)) & 3;  q = (low | high << 4) - 32, in -32..31.
+//   x[v] = (d * scales[v / 16]) * q
+void dequantize_q6_k(const std::byte* block, float* out) {
+  const auto b = load_block<BlockQ6_K>(block);
+  const float d = fp16_to_fp32(b.d);
+  for (int v = 0; v < kQK_K; ++v) {
+    const int h = v / 128, r = v % 128;
+    const int low = (b.ql[h * 64 + r % 64] >> (4 * (r / 64))) & 0x0F;
+    const int high = (b.qh[h * 32 + r % 32] >> (2 * (r / 32))) & 3;
+    const float q = static_cast<float>((low | (high << 4)) - 32);
+    out[v] = (d * static_cast<float>(b.scales[v / 16])) * q;
+  }
+}
+
+static_assert(sizeof(BlockQ2_K) == 84 && sizeof(BlockQ3_K) == 110 && sizeof(BlockQ4_K) == 144 &&
+              sizeof(BlockQ5_K) == 176 && sizeof(BlockQ6_K) == 210);
+
 struct NamedType {
   uint32_t id;
   const char* name;
@@ -62,7 +206,10 @@ constexpr std::array<NamedType, 29> kAllTypeNames{{
 
 const TypeTraits* supported_type_traits(uint32_t type_id) {
   static constexpr TypeTraits f32{"F32", 1, 4}, f16{"F16", 1, 2}, bf16{"BF16", 1, 2},
-      q8_0{"Q8_0", kQK, 2 + kQK}, q4_0{"Q4_0", kQK, 2 + kQK / 2}, q4_1{"Q4_1", kQK, 4 + kQK / 2};
+      q8_0{"Q8_0", kQK, 2 + kQK}, q4_0{"Q4_0", kQK, 2 + kQK / 2}, q4_1{"Q4_1", kQK, 4 + kQK / 2},
+      q2_k{"Q2_K", kQK_K, sizeof(BlockQ2_K)}, q3_k{"Q3_K", kQK_K, sizeof(BlockQ3_K)},
+      q4_k{"Q4_K", kQK_K, sizeof(BlockQ4_K)}, q5_k{"Q5_K", kQK_K, sizeof(BlockQ5_K)},
+      q6_k{"Q6_K", kQK_K, sizeof(BlockQ6_K)};
   switch (type_id) {
     case kF32: return &f32;
     case kF16: return &f16;
@@ -70,6 +217,11 @@ const TypeTraits* supported_type_traits(uint32_t type_id) {
     case kQ8_0: return &q8_0;
     case kQ4_0: return &q4_0;
     case kQ4_1: return &q4_1;
+    case kQ2_K: return &q2_k;
+    case kQ3_K: return &q3_k;
+    case kQ4_K: return &q4_k;
+    case kQ5_K: return &q5_k;
+    case kQ6_K: return &q6_k;
     default: return nullptr;
   }
 }
@@ -95,6 +247,11 @@ void dequantize(uint32_t type_id, std::span<const std::byte> src, std::span<floa
       case kQ8_0: dequantize_q8_0(p, out); break;
       case kQ4_0: dequantize_q4_0(p, out); break;
       case kQ4_1: dequantize_q4_1(p, out); break;
+      case kQ2_K: dequantize_q2_k(p, out); break;
+      case kQ3_K: dequantize_q3_k(p, out); break;
+      case kQ4_K: dequantize_q4_k(p, out); break;
+      case kQ5_K: dequantize_q5_k(p, out); break;
+      case kQ6_K: dequantize_q6_k(p, out); break;
     }
   }
 }
