@@ -1,7 +1,9 @@
 // HF config.json -> ModelConfig; see hf_config.hpp. Field names follow transformers' config classes.
 #include "kvlm/io/hf_config.hpp"
 
+#include <cmath>
 #include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "kvlm/error.hpp"
@@ -11,13 +13,31 @@ namespace {
 
 using nlohmann::json;
 
+// A JSON number as T, range-checked before the cast (get<int> on 4.9e9 is undefined behaviour).
+// A float too large becomes inf, for ModelConfig::validate() to refuse by the field's meaning.
+template <typename T>
+T number_as(const json& v, const std::string& key) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return v.get<bool>();
+  } else if constexpr (std::is_integral_v<T>) {
+    const double d = v.get<double>();
+    if (!(d >= std::numeric_limits<T>::min() && d <= std::numeric_limits<T>::max()) || d != std::floor(d))
+      throw Error("config.json field \"" + key + "\" (" + v.dump() + ") is outside the range of an int");
+    return static_cast<T>(d);
+  } else {
+    const double d = v.get<double>();
+    if (std::abs(d) > std::numeric_limits<T>::max()) return d > 0 ? std::numeric_limits<T>::infinity() : -std::numeric_limits<T>::infinity();
+    return static_cast<T>(d);
+  }
+}
+
 // Reads a required numeric field, naming it when it is missing or not a number.
 template <typename T>
 T required(const json& j, const std::string& key) {
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) throw Error("config.json has no \"" + key + "\"");
   if (!it->is_number()) throw Error("config.json field \"" + key + "\" is not a number");
-  return it->get<T>();
+  return number_as<T>(*it, key);
 }
 
 template <typename T>
@@ -25,14 +45,15 @@ T optional(const json& j, const std::string& key, T fallback) {
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) return fallback;
   if (!it->is_number() && !it->is_boolean()) throw Error("config.json field \"" + key + "\" has the wrong type");
-  return it->get<T>();
+  return number_as<T>(*it, key);
 }
 
 std::vector<int> eos_ids(const json& j) {
   auto it = j.find("eos_token_id");
   if (it == j.end() || it->is_null()) return {};
-  if (it->is_array()) return it->get<std::vector<int>>();
-  return {it->get<int>()};
+  std::vector<int> ids;
+  for (const json& id : it->is_array() ? *it : json::array({*it})) ids.push_back(number_as<int>(id, "eos_token_id"));
+  return ids;
 }
 
 // transformers 5 moved rope_theta into "rope_parameters"; older files have it at the top level.
@@ -40,7 +61,7 @@ float rope_theta(const json& j) {
   if (auto it = j.find("rope_parameters"); it != j.end() && it->is_object()) {
     const std::string type = it->value("rope_type", "default");
     if (type != "default") throw Error("RoPE scaling type \"" + type + "\" is not supported");
-    return it->value("rope_theta", 10000.0f);
+    return optional<float>(*it, "rope_theta", 10000.0f);
   }
   if (auto it = j.find("rope_scaling"); it != j.end() && !it->is_null())
     throw Error("RoPE scaling (rope_scaling) is not supported");
