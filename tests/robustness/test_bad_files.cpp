@@ -159,6 +159,30 @@ TEST_F(BadFiles, UnsupportedFamiliesAreNamed) {
   expect_error("llama3 rope_scaling needs original_max_position_embeddings");
 }
 
+// Issue 14 regressions (fuzzing): numbers range-checked before any cast, checked arithmetic on
+// dimensions, finite positive RoPE theta and eps.
+TEST_F(BadFiles, Issue14ConfigNumbers) {
+  fs::copy_file(good_ / "model.safetensors", dir_ / "model.safetensors");
+  const nlohmann::json config = nlohmann::json::parse(bytes_of(good_ / "config.json"));
+  auto with = [&](std::initializer_list<std::pair<const char*, nlohmann::json>> fields) {
+    nlohmann::json c = config;
+    for (const auto& [key, value] : fields) c[key] = value;
+    write(dir_ / "config.json", c.dump());
+  };
+  with({{"hidden_size", 4.9e9}});  // was get<int> on an out-of-range number: undefined behaviour
+  expect_error("config.json field \"hidden_size\" (4900000000.0) is outside the range of an int");
+  with({{"num_attention_heads", 65536}, {"num_key_value_heads", 65536}, {"head_dim", 65536}});  // q_dim() overflowed
+  expect_error("num_attention_heads x head_dim is absurdly large");
+  for (const double theta : {0.0, -1.0, 1e300}) {
+    with({{"rope_parameters", {{"rope_theta", theta}, {"rope_type", "default"}}}});
+    expect_error("rope_theta must be finite and positive");
+  }
+  with({{"rms_norm_eps", 1e300}});  // overflows a float to inf
+  expect_error("the norm epsilon must be finite and positive");
+  write(dir_ / "config.json", R"({"model_type": "llama", "hidden_size": 1e999})");
+  expect_error("is not valid JSON");
+}
+
 TEST_F(BadFiles, Llama2cTruncatedOrNotACheckpoint) {
   const std::string bytes = bytes_of(good_ / "llama2c.bin");
   write(dir_ / "model.bin", bytes.substr(0, bytes.size() - 100));

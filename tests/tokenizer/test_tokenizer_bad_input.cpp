@@ -8,7 +8,9 @@
 #include <sstream>
 
 #include "kvlm/error.hpp"
+#include "kvlm/tokenizer/sentencepiece.hpp"
 #include "kvlm/tokenizer/tokenizer.hpp"
+#include "kvlm/tokenizer/utf8.hpp"
 #include "paths.hpp"
 
 namespace {
@@ -110,6 +112,61 @@ TEST(CorruptFiles, TokenizerJson) {
     const std::string message = error_of([&] { kvlm::load_tokenizer(file.path); });
     EXPECT_NE(message.find(c.expected), std::string::npos) << "got: " << message;
   }
+}
+
+// Issue 14 regressions, found by fuzzing: each names the defect it guards against.
+
+// Heap out-of-bounds read: a token ending in a cut-off UTF-8 sequence (GGUF token text is raw
+// bytes) made decode read past the string. The view below ends after the lead byte of "€".
+TEST(Issue14, Utf8DecodeStopsAtACutOffSequence) {
+  const std::string euro = "\xE2\x82\xAC";
+  int len = 0;
+  const char32_t cp = kvlm::utf8::decode(std::string_view(euro.data(), 1), 0, &len);
+  EXPECT_EQ(len, 1);
+  EXPECT_EQ(cp, 0xE2u);  // the byte itself, as for any byte that does not start a valid character
+}
+
+// Endless loop: a USER_DEFINED piece that is part of a UTF-8 character (the lone byte \xE2, the
+// first byte of "▁") stopped the encoder's position from advancing. Such a piece is refused.
+TEST(Issue14, SentencePieceUserDefinedPieceMustBeUtf8) {
+  kvlm::SentencePieceConfig c;
+  c.pieces = {"<unk>", "\xE2", "a", "b"};
+  c.scores = {0, 0, -1, -2};
+  c.types = {kvlm::PieceType::kUnknown, kvlm::PieceType::kUserDefined, kvlm::PieceType::kNormal, kvlm::PieceType::kNormal};
+  const std::string message = error_of([&] { kvlm::SentencePieceTokenizer t(c); });
+  EXPECT_NE(message.find("piece 1 is not valid UTF-8"), std::string::npos) << message;
+  EXPECT_FALSE(kvlm::utf8::first_invalid_byte(message)) << "the error sentence itself must be valid UTF-8";
+}
+
+TEST(Issue14, TokenizerJsonLimitsAndForeignExceptions) {
+  std::string deep = R"({"model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}, "normalizer": )";
+  const int depth = 50000;  // a 1.9 MB file of this shape overflowed the stack of `kvlm tokenize`
+  for (int i = 0; i < depth; ++i) deep += R"({"type": "Sequence", "normalizers": [)";
+  deep += R"({"type": "NFC"})";
+  for (int i = 0; i < depth; ++i) deep += "]}";
+  deep += "}";
+  std::string replaces = R"({"model": {"type": "BPE", "vocab": {"o": 0}, "merges": []}, "normalizer": {"type": "Sequence", "normalizers": [)";
+  for (int i = 0; i < 8; ++i)  // each turns "o" into 16 "o"s: 16^8 = 4e9 bytes from one character
+    replaces += std::string(i ? "," : "") + R"({"type": "Replace", "pattern": {"String": "o"}, "content": "oooooooooooooooo"})";
+  replaces += "]}}";
+  const struct {
+    std::string bytes, expected;
+  } cases[] = {
+      {deep, "nested deeper than"},
+      {R"({"model": {"type": "BPE", "vocab": {"a": 1e999}, "merges": []}})", "is not valid JSON"},
+      {R"({"model": {"type": "BPE", "vocab": {"a": 2147483647}, "merges": []}})", "id 2147483647 is outside 0..0"},
+      {R"({"model": {"type": "BPE", "vocab": {"a": 1e30}, "merges": []}})", "is outside 0..0"},
+      {R"({"model": {"type": "BPE", "vocab": {"a": 100000000}, "merges": []}})", "id 100000000 is outside 0..0"},
+      {R"({"model": {"type": "BPE", "vocab": {"a": -1}, "merges": []}})", "id -1 is outside 0..0"},
+  };
+  for (const auto& c : cases) {
+    const ScratchFile file("tokenizer.json", c.bytes);
+    const std::string message = error_of([&] { kvlm::load_tokenizer(file.path); });
+    EXPECT_NE(message.find(c.expected), std::string::npos) << "got: " << message.substr(0, 300);
+  }
+  const ScratchFile file("tokenizer.json", replaces);
+  const auto tokenizer = kvlm::load_tokenizer(file.path);
+  EXPECT_NE(error_of([&] { tokenizer->encode("o", false); }).find("normalized text would exceed"), std::string::npos);
 }
 
 TEST(CorruptFiles, SentencePieceModel) {

@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "kvlm/error.hpp"
@@ -12,13 +13,31 @@ namespace {
 
 using nlohmann::json;
 
+// A JSON number as T, range-checked before the cast (get<int> on 4.9e9 is undefined behaviour).
+// A float too large becomes inf, for ModelConfig::validate() to refuse by the field's meaning.
+template <typename T>
+T number_as(const json& v, const std::string& key) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return v.get<bool>();
+  } else if constexpr (std::is_integral_v<T>) {
+    const double d = v.get<double>();
+    if (!(d >= std::numeric_limits<T>::min() && d <= std::numeric_limits<T>::max()) || d != std::floor(d))
+      throw Error("config.json field \"" + key + "\" (" + v.dump() + ") is outside the range of an int");
+    return static_cast<T>(d);
+  } else {
+    const double d = v.get<double>();
+    if (std::abs(d) > std::numeric_limits<T>::max()) return d > 0 ? std::numeric_limits<T>::infinity() : -std::numeric_limits<T>::infinity();
+    return static_cast<T>(d);
+  }
+}
+
 // Reads a required numeric field, naming it when it is missing or not a number.
 template <typename T>
 T required(const json& j, const std::string& key) {
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) throw Error("config.json has no \"" + key + "\"");
   if (!it->is_number()) throw Error("config.json field \"" + key + "\" is not a number");
-  return it->get<T>();
+  return number_as<T>(*it, key);
 }
 
 template <typename T>
@@ -26,14 +45,15 @@ T optional(const json& j, const std::string& key, T fallback) {
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) return fallback;
   if (!it->is_number() && !it->is_boolean()) throw Error("config.json field \"" + key + "\" has the wrong type");
-  return it->get<T>();
+  return number_as<T>(*it, key);
 }
 
 std::vector<int> eos_ids(const json& j) {
   auto it = j.find("eos_token_id");
   if (it == j.end() || it->is_null()) return {};
-  if (it->is_array()) return it->get<std::vector<int>>();
-  return {it->get<int>()};
+  std::vector<int> ids;
+  for (const json& id : it->is_array() ? *it : json::array({*it})) ids.push_back(number_as<int>(id, "eos_token_id"));
+  return ids;
 }
 
 // One RoPE parameter set (HF's rope_scaling, or transformers 5's rope_parameters) -> RopeScaling.
@@ -71,13 +91,13 @@ void read_rope(const json& j, ModelConfig& c) {
   if (it == j.end() || !it->is_object()) return;
   if (it->contains("full_attention")) {  // Gemma 3: {"full_attention": {...}, "sliding_attention": {...}}
     const json& full = (*it)["full_attention"];
-    c.rope_theta = full.value("rope_theta", c.rope_theta);
+    c.rope_theta = optional<float>(full, "rope_theta", c.rope_theta);
     c.rope_scaling = rope_scaling(full, c.max_position_embeddings);
     if (it->contains("sliding_attention")) {
       const json& local = (*it)["sliding_attention"];
       if (rope_scaling(local, c.max_position_embeddings).rope_type != RopeType::kDefault)
         throw Error("RoPE scaling on sliding layers is not supported");
-      c.rope_local_base_freq = local.value("rope_theta", c.rope_local_base_freq);
+      c.rope_local_base_freq = optional<float>(local, "rope_theta", c.rope_local_base_freq);
     }
     return;
   }

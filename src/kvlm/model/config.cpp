@@ -23,7 +23,9 @@ void ModelConfig::validate() const {
   require(intermediate_size > 0, "intermediate_size must be positive");
   require(vocab_size > 0, "vocab_size must be positive");
   require(max_position_embeddings > 0, "max_position_embeddings must be positive");
-  require(norm_eps > 0, "the norm epsilon must be positive");
+  require(std::isfinite(norm_eps) && norm_eps > 0, "the norm epsilon must be finite and positive");
+  require(rope_layout == RopeLayout::kNone || (std::isfinite(rope_theta) && rope_theta > 0),
+          "rope_theta must be finite and positive");
   require(rope_freqs.empty() || rope_freqs.size() == static_cast<size_t>(head_dim / 2),
           "rope_freqs must hold head_dim / 2 factors");
   for (float f : rope_freqs) require(f > 0 && std::isfinite(f), "rope_freqs factors must be positive");
@@ -50,6 +52,9 @@ void ModelConfig::validate() const {
   require(int64_t{vocab_size} * hidden_size < kMaxElements, "vocab_size x hidden_size is absurdly large");
   require(int64_t{intermediate_size} * hidden_size < kMaxElements,
           "intermediate_size x hidden_size is absurdly large");
+  // Each factor is below 2^31, so each product of two fits int64; q_dim() itself (int) is only
+  // called once the product is known to fit.
+  require(int64_t{num_attention_heads} * head_dim < kMaxElements, "num_attention_heads x head_dim is absurdly large");
   require(int64_t{q_dim()} * hidden_size < kMaxElements, "num_attention_heads x head_dim is absurdly large");
   require(num_hidden_layers <= 4096, "num_hidden_layers is absurdly large");
   require(max_position_embeddings <= (1 << 24), "max_position_embeddings is absurdly large");

@@ -2,6 +2,7 @@
 // Not a general tokenizer.json reader: BPE models and the stage types our model families use;
 // anything else is refused by name so that nobody gets silently different ids.
 #include <algorithm>
+#include <cstdint>
 #include <fstream>
 #include <sstream>
 
@@ -31,12 +32,17 @@ std::string literal_pattern(const json& pattern, const std::string& where) {
   throw Error("tokenizer.json: " + where + " with a regex pattern is not supported (only {\"String\": ...})");
 }
 
+// Real files nest a Sequence one level deep; a limit keeps the recursion off the stack's end.
+constexpr int kMaxSequenceDepth = 16;
+
 // Steps of a section that may be one step or a "Sequence" of them, flattened in order.
 template <class F>
-void for_each_step(const json& node, const char* list_name, F&& f) {
+void for_each_step(const json& node, const char* list_name, F&& f, int depth = 0) {
   if (node.is_null()) return;
+  if (depth > kMaxSequenceDepth)
+    throw Error(std::string("tokenizer.json: ") + list_name + " are nested deeper than " + std::to_string(kMaxSequenceDepth) + " Sequences");
   if (node.at("type").get<std::string>() == "Sequence") {
-    for (const json& child : node.at(list_name)) for_each_step(child, list_name, f);
+    for (const json& child : node.at(list_name)) for_each_step(child, list_name, f, depth + 1);
   } else {
     f(node, node.at("type").get<std::string>());
   }
@@ -157,12 +163,17 @@ BpeModelConfig read_model(const json& m) {
   BpeModelConfig c;
   const json& vocab = m.at("vocab");
   if (!vocab.is_object()) throw Error("tokenizer.json: model.vocab is not an object of token -> id");
-  int max_id = -1;
-  for (const auto& [token, id] : vocab.items()) max_id = std::max(max_id, id.get<int>());
-  c.vocab.resize(static_cast<std::size_t>(max_id + 1));
+  // Ids are checked against the vocabulary's own size before any cast: a huge id cannot
+  // allocate, overflow or wrap to a negative one.
+  const std::size_t n = vocab.size();
+  c.vocab.resize(n);
   for (const auto& [token, id] : vocab.items()) {
-    if (id.get<int>() < 0) throw Error("tokenizer.json: model.vocab gives \"" + token + "\" a negative id");
-    c.vocab[id.get<int>()] = token;
+    if (!id.is_number()) throw Error("tokenizer.json: model.vocab holds an id that has the wrong type (not a number)");
+    const bool in_range = id.is_number_integer() && id.get<std::int64_t>() >= 0 && id.get<std::int64_t>() < static_cast<std::int64_t>(n);
+    if (!in_range)
+      throw Error("tokenizer.json: model.vocab id " + id.dump() + " is outside 0.." + std::to_string(n - 1) +
+                  ", the vocabulary's own size");
+    c.vocab[id.get<std::size_t>()] = token;
   }
   const json& merges = m.at("merges");
   c.merges.reserve(merges.size());
@@ -225,7 +236,7 @@ HfTokenizerConfig read_tokenizer_json(const std::filesystem::path& path) {
   json j;
   try {
     j = json::parse(buffer.str());
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for numbers like 1e999
     throw Error(path.filename().string() + " is not valid JSON (" + e.what() + ")");
   }
   try {

@@ -20,7 +20,12 @@ static std::string nfc(const std::string& text) {
   return result;
 }
 
-static std::string replace_all(const std::string& text, const std::string& from, const std::string& to) {
+// Chained Replace steps can grow text exponentially (eight steps of "o" -> 16 "o"s: 4 GB from
+// one character). No real tokenizer grows text by more than a few bytes per byte.
+constexpr std::size_t kMaxGrowth = 64, kMaxSlack = 1 << 16;
+
+static std::string replace_all(const std::string& text, const std::string& from, const std::string& to,
+                               std::size_t max_bytes) {
   if (from.empty()) return text;
   std::string out;
   out.reserve(text.size());
@@ -28,6 +33,9 @@ static std::string replace_all(const std::string& text, const std::string& from,
   for (std::size_t hit; (hit = text.find(from, pos)) != std::string::npos; pos = hit + from.size()) {
     out.append(text, pos, hit - pos);
     out += to;
+    if (out.size() > max_bytes)
+      throw Error("tokenizer normalizer: the normalized text would exceed " + std::to_string(max_bytes) +
+                  " bytes (" + std::to_string(kMaxGrowth) + " times the input); the Replace steps are not plausible");
   }
   out.append(text, pos);
   return out;
@@ -40,16 +48,17 @@ static bool is_ascii(const std::string& s) {
 }
 
 std::string normalize(std::span<const NormalizerStep> steps, std::string text) {
+  const std::size_t max_bytes = kMaxGrowth * text.size() + kMaxSlack;
   for (const NormalizerStep& step : steps) {
     switch (step.kind) {
       case NormalizerStep::Kind::kNfc:
         if (!is_ascii(text)) text = nfc(text);  // ASCII is already NFC
         break;
       case NormalizerStep::Kind::kPrepend:
-        if (!text.empty()) text = step.content + text;
+        if (!text.empty()) text = step.content + text;  // grows by a constant per step: no limit needed
         break;
       case NormalizerStep::Kind::kReplace:
-        text = replace_all(text, step.pattern, step.content);
+        text = replace_all(text, step.pattern, step.content, max_bytes);
         break;
     }
   }

@@ -43,6 +43,9 @@ SentencePieceTokenizer::SentencePieceTokenizer(SentencePieceConfig c)
         mergeable_.emplace(pieces_[id], id);
         break;
       case PieceType::kUserDefined:
+        // A piece that is part of a character would split one and stall initial_symbols().
+        if (pieces_[id].empty() || utf8::first_invalid_byte(pieces_[id]))
+          throw Error("SentencePiece vocabulary: user-defined piece " + std::to_string(id) + " is not valid UTF-8 (or empty)");
         mergeable_.emplace(pieces_[id], id);
         user_defined_.push_back(pieces_[id]);
         break;
@@ -90,6 +93,7 @@ std::vector<std::string_view> SentencePieceTokenizer::initial_symbols(std::strin
     for (const std::string& u : user_defined_)
       if (u.size() > len && s.compare(pos, u.size(), u) == 0) len = u.size();
     if (len == 0) len = utf8::valid_sequence_length(s, pos);
+    if (len == 0) len = 1;  // cannot happen on valid text; the loop must advance regardless
     symbols.push_back(s.substr(pos, len));
     pos += len;
   }

@@ -103,7 +103,7 @@ void append(std::string& out, char32_t cp) {
 
 char32_t decode(std::string_view s, std::size_t pos, int* len) {
   const auto lead = static_cast<unsigned char>(s[pos]);
-  const int n = sequence_length(lead);
+  const int n = valid_sequence_length(s, pos);  // 0 for a bad or cut-off sequence: never read past s
   *len = n == 0 ? 1 : n;
   if (n <= 1) return lead;
   char32_t cp = lead & (0xFF >> (n + 1));

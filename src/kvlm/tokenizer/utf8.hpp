@@ -30,7 +30,8 @@ std::string repair(std::string_view bytes);
 // Appends the UTF-8 encoding of code point cp.
 void append(std::string& out, char32_t cp);
 
-// The code point at s[pos] (s must be valid there); `len` receives its length in bytes.
+// The code point at s[pos]; `len` receives its length in bytes. Where no valid sequence starts
+// at pos (a stray or cut-off byte, as raw GGUF token text may hold), the byte itself, length 1.
 char32_t decode(std::string_view s, std::size_t pos, int* len);
 
 inline constexpr std::string_view kReplacementChar = "\xEF\xBF\xBD";  // U+FFFD
