@@ -54,6 +54,18 @@ std::string error_of(F&& f) {
   return {};
 }
 
+// Issue 14, foreign exception: sscanf("<0x%2X>") accepted the byte piece "<0x  1>", then decode's
+// std::stoi threw std::invalid_argument ("kvlm: internal error"). The constructor now refuses it.
+TEST(SentencePieceBytePiece, MalformedHexIsRefusedWhenLoaded) {
+  using kvlm::PieceType;
+  kvlm::SentencePieceConfig config;
+  config.pieces = {"<unk>", "<0x  1>", "a"};
+  config.types = {PieceType::kUnknown, PieceType::kByte, PieceType::kNormal};
+  config.scores = {0, 0, 0};
+  const std::string message = error_of([&] { kvlm::SentencePieceTokenizer tokenizer(config); });
+  EXPECT_NE(message.find("byte piece 1 is not of the form <0xNN>"), std::string::npos) << "got: " << message;
+}
+
 class EveryKind : public ::testing::TestWithParam<const char*> {};
 INSTANTIATE_TEST_SUITE_P(Data, EveryKind,
                          ::testing::Values("tiny_bpe", "tiny_llama3_style", "tiny_llama2_style", "tiny_sentencepiece"));

@@ -4,6 +4,7 @@
 #include "kvlm/tokenizer/sentencepiece.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <queue>
 
@@ -50,8 +51,11 @@ SentencePieceTokenizer::SentencePieceTokenizer(SentencePieceConfig c)
         user_defined_.push_back(pieces_[id]);
         break;
       case PieceType::kByte: {
+        // Exactly "<0xNN>" with two hex digits: sscanf alone accepts "<0x  1>", whose decode then threw.
+        const std::string& p = pieces_[id];
         unsigned value = 0;
-        if (std::sscanf(pieces_[id].c_str(), "<0x%2X>", &value) != 1 || value > 255)
+        if (p.size() != 6 || p.compare(0, 3, "<0x") != 0 || p[5] != '>' || !std::isxdigit(static_cast<unsigned char>(p[3])) ||
+            !std::isxdigit(static_cast<unsigned char>(p[4])) || std::sscanf(p.c_str(), "<0x%2X>", &value) != 1)
           throw Error("SentencePiece vocabulary: byte piece " + std::to_string(id) + " is not of the form <0xNN>");
         byte_ids_[value] = id;
         break;
