@@ -58,8 +58,7 @@ void run(const ChatArgs& a) {
   const auto im_end = tok->token_to_id("<|im_end|>");
   if (!im_end || !tok->token_to_id("<|im_start|>"))
     throw Error("kvlm chat needs a ChatML tokenizer (with <|im_start|> and <|im_end|>)");
-  const int context = a.ctx_size > 0 ? std::min(a.ctx_size, model.config.max_position_embeddings)
-                                     : model.config.max_position_embeddings;
+  const int context = context_size(a.ctx_size, model.config.max_position_embeddings);
   const std::vector<int> newline = tok->encode("\n", /*add_special_tokens=*/false);
 
   Conversation chat;

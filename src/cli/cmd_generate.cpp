@@ -94,13 +94,7 @@ void run(const GenerateArgs& a) {
 
   // -n beyond the context is not refused: generation runs until the context is full (the last new
   // token is sampled, never fed back, so prompt + new - 1 positions are used).
-  const int model_context = model.config.max_position_embeddings;
-  int context = a.ctx_size > 0 ? a.ctx_size : model_context;
-  if (context > model_context) {
-    std::fprintf(stderr, "[kvlm] -c %d is more than the model's context of %d tokens: using %d\n", context,
-                 model_context, model_context);
-    context = model_context;
-  }
+  const int context = context_size(a.ctx_size, model.config.max_position_embeddings);
   if (prompt.size() > static_cast<size_t>(context))
     throw Error("the prompt has " + std::to_string(prompt.size()) + " tokens, longer than the context of " +
                 std::to_string(context) + " tokens" + (a.ctx_size > 0 ? " (-c)" : ""));

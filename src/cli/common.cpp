@@ -1,6 +1,7 @@
 // Helpers for the subcommands; see common.hpp.
 #include "cli/common.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 
@@ -87,6 +88,14 @@ void check_sampler_options(const std::string& command, const SamplerConfig& samp
   } catch (const Error& e) {
     throw CLI::ValidationError(command, e.what());
   }
+}
+
+int context_size(int requested, int model_context) {
+  if (requested <= 0) return model_context;
+  if (requested > model_context)
+    std::fprintf(stderr, "[kvlm] -c %d is more than the model's context of %d tokens: using %d\n", requested,
+                 model_context, model_context);
+  return std::min(requested, model_context);
 }
 
 void set_threads(int threads) {

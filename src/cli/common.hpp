@@ -48,6 +48,10 @@ class TextStream {
 void add_sampler_options(CLI::App* cmd, SamplerConfig& sampler);
 void check_sampler_options(const std::string& command, const SamplerConfig& sampler);
 
+// The context a command works in: -c N (0 = the model's max_position_embeddings). A value above
+// the model's context is clamped to it, with a one-line note on stderr.
+int context_size(int requested, int model_context);
+
 // Applies --threads (0 = the default: $OMP_NUM_THREADS, else every CPU); above the machine's CPUs it
 // is clamped, with a one-line note on stderr.
 void set_threads(int threads);
