@@ -14,7 +14,7 @@ namespace kvlm::test {
 
 struct Fixture {
   std::string name;                  // a gtest-friendly name, e.g. "own_llama_mha"
-  std::filesystem::path model;       // HF folder or llama2.c .bin
+  std::filesystem::path model;       // HF folder, llama2.c .bin or .gguf
   std::filesystem::path reference;   // reference.safetensors (HF transformers' outputs)
 };
 
@@ -32,8 +32,9 @@ inline void add_fixtures_in(const std::filesystem::path& dir, const std::string&
   for (const auto& f : folders) {
     const auto ref = f / "reference.safetensors";
     if (std::filesystem::exists(f / "config.json")) out.push_back({gtest_name(prefix + f.filename().string()), f, ref});
+    // The same model in other formats (llama2.c .bin, GGUF) is checked against the same reference.
     for (const auto& e : std::filesystem::directory_iterator(f))
-      if (e.path().extension() == ".bin")
+      if (e.path().extension() == ".bin" || e.path().extension() == ".gguf")
         out.push_back({gtest_name(prefix + f.filename().string() + "_" + e.path().stem().string()), e.path(), ref});
   }
 }

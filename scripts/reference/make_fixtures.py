@@ -86,6 +86,16 @@ FIXTURES = {
         rope_parameters={"full_attention": dict(rope_type="linear", rope_theta=1e6, factor=2.0),
                          "sliding_attention": dict(rope_type="default", rope_theta=10000.0)}),
         torch.float32, False),
+    # Gemma 3 as llama.cpp's gemma3 GGUF reader assumes it, which it does not read from the file:
+    # every 6th layer global, query_pre_attn_scalar = head_dim, sliding layers at theta 10000. The
+    # source of its model.f32.gguf (make_gguf_fixtures.py --families).
+    "gemma3-6layer": (lambda: family_config(
+        transformers.Gemma3TextConfig, num_hidden_layers=6, head_dim=16, query_pre_attn_scalar=16,
+        sliding_window=SLIDING_WINDOW, layer_types=["sliding_attention"] * 5 + ["full_attention"],
+        tie_word_embeddings=True,
+        rope_parameters={"full_attention": dict(rope_type="linear", rope_theta=1e6, factor=2.0),
+                         "sliding_attention": dict(rope_type="default", rope_theta=10000.0)}),
+        torch.float32, False),
 }
 
 

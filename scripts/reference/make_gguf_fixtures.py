@@ -18,16 +18,31 @@ Outputs (deterministic for a given torch / gguf version):
   gpt2-tiny.f32.gguf         gpt2, F32, Conv1D weights transposed to (out, in), output = wte
   gpt2-tiny.bf16.gguf        same with 2-D weights in BF16 (and wpe in F16)
   quant_golden.gguf          blocks of every supported type next to gguf-py's dequantization
+
+With --families it instead writes model.f32.gguf into each family fixture of data/models/ (made by
+make_fixtures.py), converted from its config.json and model.safetensors the way
+convert_hf_to_gguf.py does, with gguf-py's own tensor names. The model tests then check each GGUF
+against the same HF float64 reference as its folder:
+  llama3-scaled, mistral  llama: Q/K permuted; Llama 3's rule as rope_freqs.weight; Mistral's window
+                          as llama.attention.sliding_window (llama.cpp's converter leaves it out)
+  qwen2-yarn              qwen2 with rope.scaling.type yarn
+  qwen3                   qwen3: attn_q_norm / attn_k_norm, key_length 16
+  phi3                    phi3: attn_qkv and the fused [gate; up] ffn_up kept fused
+  gemma3-6layer           gemma3: 1 + w stored in every norm; llama.cpp's fixed layer pattern (every 6th
+                          layer global) and attention scale, which this fixture's config follows
 """
 from __future__ import annotations
 
 import argparse
+import json
+import math
 from pathlib import Path
 
 import gguf
 import numpy as np
 import torch
 from gguf import GGMLQuantizationType as Q
+from safetensors.numpy import load_file
 from transformers import GPT2Config, GPT2LMHeadModel, LlamaConfig, LlamaForCausalLM, Qwen2Config, Qwen2ForCausalLM
 
 SEED = 1234
@@ -223,10 +238,115 @@ def write_quant_golden(path: Path) -> None:
     w.close()
 
 
+def add_byte_tokenizer(w: gguf.GGUFWriter, vocab: int) -> None:
+    """Specials, then GPT-2's byte alphabet in byte order, as many bytes as fit, and no merges: a
+    vocabulary that loads, so that the CLI runs on these files with text prompts too."""
+    printable = [*range(ord("!"), ord("~") + 1), *range(ord("¡"), ord("¬") + 1), *range(ord("®"), ord("ÿ") + 1)]
+    shifted, n = {}, 0
+    for b in range(256):  # GPT-2's bytes_to_unicode: unprintable bytes move to U+0100 and up
+        if b not in printable:
+            shifted[b], n = chr(256 + n), n + 1
+    alphabet = [chr(b) if b in printable else shifted[b] for b in range(256)]
+    w.add_tokenizer_model("gpt2")
+    w.add_tokenizer_pre("default")
+    w.add_token_list(["<unk>", "<s>", "</s>"] + alphabet[:vocab - 3])
+    w.add_token_types([3, 3, 3] + [1] * (vocab - 3))
+    w.add_token_merges([])
+    w.add_add_bos_token(True)
+
+
+# data/models fixture -> llama.cpp architecture of its GGUF.
+FAMILIES = {"llama3-scaled": "llama", "mistral": "llama", "qwen2-yarn": "qwen2", "qwen3": "qwen3",
+            "phi3": "phi3", "gemma3-6layer": "gemma3"}
+
+
+def llama3_rope_freqs(head_dim: int, theta: float, p: dict) -> np.ndarray:
+    """convert_hf_to_gguf.py's LlamaModel: the llama3 rule as divisors of each inverse frequency."""
+    freqs = 1.0 / (theta ** (np.arange(0, head_dim, 2, dtype=np.float32) / head_dim))
+    old_ctx = p["original_max_position_embeddings"]
+    low_wavelen, high_wavelen = old_ctx / p["low_freq_factor"], old_ctx / p["high_freq_factor"]
+    out = []
+    for f in freqs:
+        wavelen = 2 * math.pi / f
+        if wavelen < high_wavelen:
+            out.append(1.0)
+        elif wavelen > low_wavelen:
+            out.append(p["factor"])
+        else:
+            smooth = (old_ctx / wavelen - p["low_freq_factor"]) / (p["high_freq_factor"] - p["low_freq_factor"])
+            out.append(1.0 / ((1 - smooth) / p["factor"] + smooth))
+    return np.array(out, dtype=np.float32)
+
+
+def write_family_gguf(folder: Path, arch: str) -> Path:
+    cfg = json.loads((folder / "config.json").read_text())
+    hf = {k: v.astype(np.float32) for k, v in load_file(folder / "model.safetensors").items()}
+    n_head, n_kv = cfg["num_attention_heads"], cfg["num_key_value_heads"]
+    head_dim = cfg.get("head_dim") or cfg["hidden_size"] // n_head
+    rope = cfg.get("rope_parameters") or {}
+    global_rope = rope.get("full_attention", rope)  # Gemma 3 nests one per layer type
+    path = folder / "model.f32.gguf"
+    w = gguf.GGUFWriter(path, arch)
+    w.add_name(f"kvlm {folder.name} fixture (f32)")
+    w.add_context_length(cfg["max_position_embeddings"])
+    w.add_embedding_length(cfg["hidden_size"])
+    w.add_feed_forward_length(cfg["intermediate_size"])
+    w.add_block_count(cfg["num_hidden_layers"])
+    w.add_head_count(n_head)
+    w.add_head_count_kv(n_kv)
+    w.add_key_length(head_dim)
+    w.add_value_length(head_dim)
+    w.add_layer_norm_rms_eps(cfg["rms_norm_eps"])
+    w.add_rope_freq_base(global_rope["rope_theta"])
+    w.add_rope_dimension_count(head_dim)
+    if cfg.get("sliding_window"):
+        w.add_sliding_window(cfg["sliding_window"])
+    if global_rope.get("rope_type") == "linear":
+        w.add_rope_scaling_type(gguf.RopeScalingType.LINEAR)
+        w.add_rope_scaling_factor(global_rope["factor"])
+    if global_rope.get("rope_type") == "yarn":
+        w.add_rope_scaling_type(gguf.RopeScalingType.YARN)
+        w.add_rope_scaling_factor(global_rope["factor"])
+        w.add_rope_scaling_orig_ctx_len(global_rope["original_max_position_embeddings"])
+    w.add_vocab_size(cfg["vocab_size"])
+    w.add_bos_token_id(cfg["bos_token_id"])
+    w.add_eos_token_id(cfg["eos_token_id"])
+    add_byte_tokenizer(w, cfg["vocab_size"])
+
+    names = gguf.get_tensor_name_map(gguf.MODEL_ARCH[arch.upper()], cfg["num_hidden_layers"])
+    if global_rope.get("rope_type") == "llama3":
+        w.add_tensor("rope_freqs.weight", llama3_rope_freqs(head_dim, global_rope["rope_theta"], global_rope))
+    for hf_name, arr in hf.items():
+        if hf_name == "lm_head.weight" and cfg.get("tie_word_embeddings"):
+            continue
+        name = names.get_name(hf_name, try_suffixes=(".weight", ".bias"))
+        if name is None:
+            raise SystemExit(f"{folder.name}: gguf-py has no {arch} name for {hf_name}")
+        if arch == "llama" and hf_name.endswith("q_proj.weight"):
+            arr = permute(arr, n_head, n_head)
+        if arch == "llama" and hf_name.endswith("k_proj.weight"):
+            arr = permute(arr, n_head, n_kv)
+        if arch == "gemma3" and hf_name.endswith("norm.weight"):
+            arr = arr + 1.0  # Gemma3RMSNorm multiplies by (1 + w); llama.cpp stores 1 + w
+        w.add_tensor(name, np.ascontiguousarray(arr))
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()
+    return path
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=Path("data/gguf"))
-    out = ap.parse_args().out
+    ap.add_argument("--families", action="store_true", help="write data/models/<family>/model.f32.gguf only")
+    args = ap.parse_args()
+    if args.families:
+        for name, arch in FAMILIES.items():
+            path = write_family_gguf(Path("data/models") / name, arch)
+            print(f"wrote {path} ({path.stat().st_size / 1e3:.0f} kB, {arch})")
+        return
+    out = args.out
     out.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(SEED)
     for name, model in build_models().items():

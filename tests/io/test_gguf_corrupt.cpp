@@ -192,7 +192,9 @@ TEST(GgufCorrupt, DuplicateTensorName) {
                  "appears twice");
 }
 
-TEST(GgufModel, RefusesUnsupportedArchitectureAndRopeScaling) {
+// What kvlm cannot run is named in the error: the architecture, or the feature a supported
+// architecture's file uses (Mixtral is 'llama' with experts; Phi-3 128k adds LongRoPE factors).
+TEST(GgufModel, RefusesUnsupportedArchitecturesAndFeaturesByName) {
   const auto open_model_error = [](const std::string& bytes) {
     const auto path = write(bytes);
     std::string message;
@@ -204,14 +206,23 @@ TEST(GgufModel, RefusesUnsupportedArchitectureAndRopeScaling) {
     std::filesystem::remove(path);
     return message;
   };
-  const auto arch = [](const std::string& name) { return Builder().str("general.architecture").u32(8).str(name); };
-  const std::string mamba = Builder().header(0, 1).data() + arch("mamba").data();
-  EXPECT_NE(open_model_error(mamba).find("'mamba' model"), std::string::npos) << open_model_error(mamba);
-  const std::string llama31 = Builder().header(1, 1).data() + arch("llama").data() +
-                              Builder().tensor("rope_freqs.weight", {32}, 0, 0).pad(1).data();
-  std::string padded = llama31;
-  padded.resize((padded.size() + 31) / 32 * 32 + 128, '\0');
-  EXPECT_NE(open_model_error(padded).find("rope_freqs"), std::string::npos) << open_model_error(padded);
+  const auto arch = [](const std::string& name) { return Builder().str("general.architecture").u32(8).str(name).data(); };
+  const auto refused = [&](const std::string& bytes, const std::string& substring) {
+    const std::string msg = open_model_error(bytes);
+    EXPECT_NE(msg.find(substring), std::string::npos) << "expected '" << substring << "' in '" << msg << "'";
+  };
+  refused(Builder().header(0, 1).data() + arch("mamba"), "'mamba' model; kvlm reads the GGUF architectures");
+  refused(Builder().header(0, 1).data() + arch("qwen2moe"), "mixture-of-experts");
+  refused(Builder().header(0, 1).data() + arch("deepseek2"), "multi-head latent attention (MLA)");
+  refused(Builder().header(0, 1).data() + arch("clip"), "multimodal");
+  refused(Builder().header(0, 2).data() + arch("llama") + Builder().kv_u32("llama.expert_count", 8).data(),
+          "mixture-of-experts model (llama.expert_count 8)");
+  const std::string softcap = Builder().str("gemma3.final_logit_softcapping").u32(6).data() + std::string("\0\0\xf0\x41", 4);
+  refused(Builder().header(0, 2).data() + arch("gemma3") + softcap, "soft-capping");
+  std::string longrope = Builder().header(1, 1).data() + arch("phi3") +
+                         Builder().tensor("rope_factors_long.weight", {32}, 0, 0).data();
+  longrope.resize((longrope.size() + 31) / 32 * 32 + 128, '\0');
+  refused(longrope, "LongRoPE");
 }
 
 TEST(GgufCorrupt, SeededByteFlipsNeverCrash) {

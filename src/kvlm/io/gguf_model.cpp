@@ -1,6 +1,7 @@
 // open_gguf: a GGUF file -> ModelConfig (from {arch}.* keys) + tensors under HF names and layouts.
 // Not a converter: no weights are permuted; each layout difference is named and handled here once.
 #include <charconv>
+#include <cmath>
 #include <limits>
 #include <string_view>
 
@@ -12,13 +13,29 @@ namespace kvlm {
 namespace gguf {
 namespace {
 
+// llama.cpp architecture names kvlm knows it cannot run, and why (the rest are simply unknown).
+const char* unsupported_feature(const std::string& name) {
+  for (const char* moe : {"qwen2moe", "qwen3moe", "deepseek", "phimoe", "olmoe", "granitemoe", "dbrx", "grok",
+                          "arctic", "llama4", "gpt-oss", "mixtral", "dots1", "ernie4_5-moe"})
+    if (name == moe) return "a mixture-of-experts model";
+  if (name == "deepseek2") return "multi-head latent attention (MLA) with mixture-of-experts";
+  for (const char* mm : {"clip", "mllama", "qwen2vl", "qwen25vl", "gemma3n", "llava"})
+    if (name == mm) return "a multimodal model or projector";
+  return nullptr;
+}
+
 Architecture architecture_from_name(const GgufFile& file) {
   const std::string name = file.architecture();
-  if (name == "llama") return Architecture::kLlama;
+  if (name == "llama") return Architecture::kLlama;  // Mistral too: llama.cpp converts it as llama
   if (name == "qwen2") return Architecture::kQwen2;
+  if (name == "qwen3") return Architecture::kQwen3;
+  if (name == "gemma3") return Architecture::kGemma3;
+  if (name == "phi3") return Architecture::kPhi3;
   if (name == "gpt2") return Architecture::kGpt2;
-  throw Error(file.path().filename().string() + " holds a '" + name +
-              "' model; kvlm reads the GGUF architectures llama, qwen2 and gpt2.");
+  const char* feature = unsupported_feature(name);
+  throw Error(file.path().filename().string() + " holds a '" + name + "' model" +
+              (feature ? std::string(" (") + feature + ", which kvlm does not support)" : "") +
+              "; kvlm reads the GGUF architectures llama, qwen2, qwen3, gemma3, phi3 and gpt2.");
 }
 
 int positive_int(const GgufFile& file, const std::string& key) {
@@ -67,17 +84,78 @@ HfName hf_name(Architecture arch, const std::string& gguf_name) {
     if (part == "ffn_down") return {prefix + "mlp.c_proj" + suffix, weight};
     return {};
   }
+  // Llama, Qwen2/3, Gemma 3 and Phi-3: llama.cpp's names for HF's model.layers.N.* tensors.
   const std::string prefix = "model.layers." + std::to_string(layer) + ".";
+  const bool gemma = arch == Architecture::kGemma3, phi3 = arch == Architecture::kPhi3;
   if (part == "attn_norm") return {prefix + "input_layernorm" + suffix};
   if (part == "attn_q") return {prefix + "self_attn.q_proj" + suffix};
   if (part == "attn_k") return {prefix + "self_attn.k_proj" + suffix};
   if (part == "attn_v") return {prefix + "self_attn.v_proj" + suffix};
+  if (part == "attn_qkv") return {prefix + "self_attn.qkv_proj" + suffix};        // Phi-3, fused
+  if (part == "attn_q_norm") return {prefix + "self_attn.q_norm" + suffix};      // Qwen3, Gemma 3
+  if (part == "attn_k_norm") return {prefix + "self_attn.k_norm" + suffix};
   if (part == "attn_output") return {prefix + "self_attn.o_proj" + suffix};
-  if (part == "ffn_norm") return {prefix + "post_attention_layernorm" + suffix};
+  if (part == "post_attention_norm") return {prefix + "post_attention_layernorm" + suffix};  // Gemma 3
+  // ffn_norm is the norm before the MLP: Gemma 3 calls it pre_feedforward_layernorm, the rest
+  // post_attention_layernorm (it follows attention in their blocks).
+  if (part == "ffn_norm") return {prefix + (gemma ? "pre_feedforward_layernorm" : "post_attention_layernorm") + suffix};
+  if (part == "post_ffw_norm") return {prefix + "post_feedforward_layernorm" + suffix};  // Gemma 3
   if (part == "ffn_gate") return {prefix + "mlp.gate_proj" + suffix};
-  if (part == "ffn_up") return {prefix + "mlp.up_proj" + suffix};
+  // Phi-3's ffn_up holds the fused [gate; up] rows, as HF's gate_up_proj does.
+  if (part == "ffn_up") return {prefix + (phi3 ? "mlp.gate_up_proj" : "mlp.up_proj") + suffix};
   if (part == "ffn_down") return {prefix + "mlp.down_proj" + suffix};
   return {};
+}
+
+std::string file_name(const GgufFile& file) { return file.path().filename().string(); }
+
+// {arch}.rope.scaling.* (and the older {arch}.rope.scale_linear) -> HF's rope_scaling. llama.cpp
+// stores Llama 3's rule precomputed, as the rope_freqs.weight tensor, not here.
+void read_rope_scaling(const GgufFile& file, const std::string& a, ModelConfig& c) {
+  RopeScaling& rs = c.rope_scaling;
+  auto number = [&](const std::string& key, float fallback) {
+    const Value* v = file.find(a + key);
+    return v ? static_cast<float>(v->as_float()) : fallback;
+  };
+  std::string type = "none";
+  if (const Value* v = file.find(a + "rope.scaling.type")) type = v->as_string();
+  else if (number("rope.scale_linear", 1.0f) != 1.0f) type = "linear";
+  if (type == "none") return;
+  rs.factor = number("rope.scaling.factor", number("rope.scale_linear", 1.0f));
+  if (type == "linear") {
+    rs.rope_type = RopeType::kLinear;
+  } else if (type == "yarn") {
+    rs.rope_type = RopeType::kYarn;
+    rs.original_max_position_embeddings = positive_int(file, a + "rope.scaling.original_context_length");
+    rs.attention_factor = number("rope.scaling.attn_factor", 0.0f);  // 0: HF's 0.1 ln(factor) + 1
+    rs.beta_fast = number("rope.scaling.yarn_beta_fast", rs.beta_fast);
+    rs.beta_slow = number("rope.scaling.yarn_beta_slow", rs.beta_slow);
+  } else {
+    throw Error(file_name(file) + " uses RoPE scaling '" + type + "', which kvlm does not implement.");
+  }
+}
+
+// llama.cpp's Llama 3 conversion: the llama3 rule's per-frequency divisors, one per dimension pair.
+std::vector<float> rope_freqs(const GgufFile& file) {
+  const TensorInfo* t = file.find_tensor("rope_freqs.weight");
+  return t ? file.read_fp32(*t) : std::vector<float>{};
+}
+
+// What llama.cpp's gemma3 loader assumes instead of reading it from the file (llama-model.cpp):
+// every 6th layer global, sliding layers with theta 10000 and no scaling, and the attention scale
+// 1/sqrt(head_dim), except the 27B model (62 layers), which uses 1/sqrt(hidden_size / heads).
+void gemma3_conventions(ModelConfig& c) {
+  c.layer_types.clear();
+  for (int l = 0; l < c.num_hidden_layers; ++l)
+    c.layer_types.push_back((l + 1) % 6 == 0 ? LayerType::kFullAttention : LayerType::kSlidingAttention);
+  c.rope_local_base_freq = 10000.0f;
+  c.query_pre_attn_scalar = static_cast<float>(c.num_hidden_layers == 62 ? c.hidden_size / c.num_attention_heads
+                                                                         : c.head_dim);
+  c.norm_weight_offset = 0.0f;  // the converter stored 1 + w in every *norm.weight: HF's x * (1 + w)
+  c.sandwich_norms = true;
+  c.qk_norm = true;
+  c.embed_scale = std::sqrt(static_cast<float>(c.hidden_size));
+  c.hidden_act = Activation::kGeluTanh;
 }
 
 }  // namespace
@@ -86,13 +164,15 @@ ModelConfig config_from_gguf(const GgufFile& file) {
   ModelConfig c;
   c.architecture = architecture_from_name(file);
   const std::string a = file.architecture() + ".";  // the key prefix: "llama.", "qwen2.", "gpt2."
-  // kvlm implements plain RoPE: refuse rescaled RoPE rather than compute wrong numbers silently.
-  if (file.find_tensor("rope_freqs.weight"))
-    throw Error(file.path().filename().string() + " uses per-dimension RoPE frequency factors "
-                "(rope_freqs.weight, Llama 3.1 style), which kvlm does not implement.");
-  if (const Value* v = file.find(a + "rope.scaling.type"); v && v->as_string() != "none")
-    throw Error(file.path().filename().string() + " uses RoPE scaling '" + v->as_string() +
-                "', which kvlm does not implement.");
+  // Mixtral ships as 'llama' with experts: refuse it rather than run its tensors as a dense model.
+  if (const Value* v = file.find(a + "expert_count"); v && v->is_integer() && v->as_int() > 0)
+    throw Error(file_name(file) + " is a mixture-of-experts model (" + a + "expert_count " +
+                v->summary() + "), which kvlm does not support.");
+  if (file.find_tensor("rope_factors_long.weight") || file.find_tensor("rope_factors_short.weight"))
+    throw Error(file_name(file) + " uses Phi-3's LongRoPE (rope_factors_long/short), which kvlm does not implement.");
+  for (const char* key : {"attn_logit_softcapping", "final_logit_softcapping"})
+    if (const Value* v = file.find(a + key); v && v->as_float() != 0.0)
+      throw Error(file_name(file) + " uses logit soft-capping (" + a + key + "), which kvlm does not implement.");
   c.hidden_size = positive_int(file, a + "embedding_length");
   c.num_hidden_layers = positive_int(file, a + "block_count");
   c.num_attention_heads = positive_int(file, a + "attention.head_count");
@@ -101,13 +181,16 @@ ModelConfig config_from_gguf(const GgufFile& file) {
                               : c.num_attention_heads;
   c.head_dim = file.find(a + "attention.key_length") ? positive_int(file, a + "attention.key_length")
                                                      : c.hidden_size / c.num_attention_heads;
+  if (file.find(a + "attention.value_length") && positive_int(file, a + "attention.value_length") != c.head_dim)
+    throw Error(file_name(file) + ": keys and values of different lengths (" + a +
+                "attention.value_length) are not supported.");
   c.intermediate_size = positive_int(file, a + "feed_forward_length");
   c.max_position_embeddings = positive_int(file, a + "context_length");
 
   // The vocabulary is as large as the embedding table (the token list may be padded differently).
   const TensorInfo* embed = file.find_tensor("token_embd.weight");
   if (!embed || embed->ne.size() != 2)
-    throw Error(file.path().filename().string() + " has no 2-D token_embd.weight tensor.");
+    throw Error(file_name(file) + " has no 2-D token_embd.weight tensor.");
   c.vocab_size = static_cast<int>(embed->ne[1]);
   c.tie_word_embeddings = file.find_tensor("output.weight") == nullptr;
 
@@ -119,21 +202,29 @@ ModelConfig config_from_gguf(const GgufFile& file) {
       c.rope_layout = RopeLayout::kInterleaved;
       break;
     case Architecture::kQwen2:
-      // qwen2 GGUFs keep HF's row order, and llama.cpp rotates them NEOX-style: HF's rotate_half.
+    case Architecture::kQwen3:
+    case Architecture::kGemma3:
+    case Architecture::kPhi3:
+      // These keep HF's row order, and llama.cpp rotates them NEOX-style: HF's rotate_half.
       c.rope_layout = RopeLayout::kHalfSplit;
       break;
     case Architecture::kGpt2:
       c.rope_layout = RopeLayout::kNone;  // learned absolute positions (position_embd)
       break;
-    case Architecture::kQwen3:
-    case Architecture::kMistral:
-    case Architecture::kGemma3:
-    case Architecture::kPhi3:
-      // Read from HF folders only so far: architecture_from_name refuses these GGUF names.
-      throw Error(file.path().filename().string() + ": the GGUF architecture " + to_string(c.architecture) +
-                  " is not read yet.");
+    case Architecture::kMistral:  // never a GGUF name: llama.cpp writes Mistral as llama
+      break;
   }
-  if (const Value* v = file.find(a + "rope.freq_base")) c.rope_theta = static_cast<float>(v->as_float());
+  if (c.rope_layout != RopeLayout::kNone) {
+    if (const Value* v = file.find(a + "rope.freq_base")) c.rope_theta = static_cast<float>(v->as_float());
+    if (file.find(a + "rope.dimension_count") && positive_int(file, a + "rope.dimension_count") != c.head_dim)
+      throw Error(file_name(file) + ": RoPE over part of each head (" + a +
+                  "rope.dimension_count) is not supported.");
+    read_rope_scaling(file, a, c);
+    c.rope_freqs = rope_freqs(file);
+  }
+  // A window over every layer (Phi-3, or Mistral written with the key); Gemma 3 slides 5 of 6 layers.
+  if (const Value* v = file.find(a + "attention.sliding_window"); v && v->is_integer() && v->as_int() != 0)
+    c.sliding_window = positive_int(file, a + "attention.sliding_window");
 
   if (c.architecture == Architecture::kGpt2) {
     c.norm = NormKind::kLayerNorm;
@@ -145,6 +236,8 @@ ModelConfig config_from_gguf(const GgufFile& file) {
     c.norm = NormKind::kRmsNorm;
     c.hidden_act = Activation::kSilu;
     c.attention_bias = file.find_tensor("blk.0.attn_q.bias") != nullptr;  // Qwen2: q/k/v biases
+    c.qk_norm = c.architecture == Architecture::kQwen3;
+    if (c.architecture == Architecture::kGemma3) gemma3_conventions(c);
     if (const Value* v = file.find(a + "attention.layer_norm_rms_epsilon")) c.norm_eps = static_cast<float>(v->as_float());
   }
 
