@@ -10,8 +10,7 @@ int main(int argc, char** argv) {
     const auto tokenizer = kvlm::load_tokenizer(argv[1]);  // a .gguf carries its tokenizer
     const std::vector<int> prompt = tokenizer->encode(argv[2], /*add_special_tokens=*/true);
     kvlm::GenerationConfig config;
-    config.max_new_tokens = 16;
-    config.stop_token_ids = model.config.eos_token_ids;
+    config.max_new_tokens = 16;  // it stops earlier at the model's EOS
     const kvlm::Generation out = kvlm::generate_cached(model, prompt, config);
     std::printf("%s%s\n", argv[2], tokenizer->decode(out.tokens).c_str());
   } catch (const kvlm::Error& e) {

@@ -18,9 +18,8 @@ int main(int argc, char** argv) {
     const chapters::DemoModel d = chapters::load_demo_model(std::min(argc, 2), argv);
     const std::vector<int> prompt = chapters::demo_prompt(d, "Once upon a time, in a small village,");
     const int context = d.model.config.max_position_embeddings;
-    GenerationConfig config;  // greedy (temperature 0)
+    GenerationConfig config;  // greedy (temperature 0), stops at the model's EOS
     config.max_new_tokens = argc > 2 ? std::stoi(argv[2]) : std::min(80, context - static_cast<int>(prompt.size()));
-    if (d.tokenizer && d.tokenizer->eos_id()) config.stop_token_ids = {*d.tokenizer->eos_id()};
 
     std::printf("prompt: %zu tokens; generating %d greedily, naive: every step re-reads the whole sequence\n\n",
                 prompt.size(), config.max_new_tokens);

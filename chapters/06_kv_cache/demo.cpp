@@ -19,10 +19,9 @@ int main(int argc, char** argv) {
     const chapters::DemoModel d = chapters::load_demo_model(std::min(argc, 2), argv);
     const ModelConfig& c = d.model.config;
     const std::vector<int> prompt = chapters::demo_prompt(d, "Once upon a time, in a small village,");
-    GenerationConfig config;  // greedy (temperature 0)
+    GenerationConfig config;  // greedy (temperature 0), stops at the model's EOS
     config.max_new_tokens =
         argc > 2 ? std::stoi(argv[2]) : std::min(80, c.max_position_embeddings - static_cast<int>(prompt.size()));
-    if (d.tokenizer && d.tokenizer->eos_id()) config.stop_token_ids = {*d.tokenizer->eos_id()};
 
     std::printf("prompt: %zu tokens; generating %d greedily, naive (chapter 05) and cached (chapter 06)\n\n",
                 prompt.size(), config.max_new_tokens);

@@ -66,8 +66,7 @@ void run(const ChatArgs& a) {
   KVCache cache(model.config, context);  // kept from turn to turn
   GenerationConfig config;
   config.sampler = a.sampler;
-  config.stop_token_ids = model.config.eos_token_ids;
-  config.stop_token_ids.push_back(*im_end);
+  config.stop_token_ids = {*im_end};  // and the model's EOS ids (stop_at_eos)
   std::signal(SIGINT, on_sigint);
 
   if (!a.json) std::fprintf(stderr, "[kvlm] chat with %s; /reset, /stats, /exit; Ctrl-C stops an answer\n", a.model.c_str());
@@ -117,10 +116,9 @@ void run(const ChatArgs& a) {
     // The answer, streamed: generate_cached feeds only prompt[reused:] through the model.
     std::vector<int> answer;
     TextStream stream(a.json ? nullptr : tok.get());
-    const auto is_stop = [&](int id) { return std::ranges::find(config.stop_token_ids, id) != config.stop_token_ids.end(); };
     const OnToken on_token = [&](int id) {
       answer.push_back(id);
-      if (!is_stop(id)) stream.push(id);
+      if (!is_stop_token(model, config, id)) stream.push(id);
       if (g_interrupted) throw Interrupted{};
     };
     Generation g;

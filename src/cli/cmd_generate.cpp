@@ -69,7 +69,7 @@ void run(const GenerateArgs& a) {
 
   GenerationConfig config;
   config.sampler = a.sampler;
-  if (!a.ignore_eos) config.stop_token_ids = model.config.eos_token_ids;
+  config.stop_at_eos = !a.ignore_eos;
 
   std::vector<int> prompt;
   std::string prompt_string;  // the prompt's text as the model reads it (empty for --prompt-ids)
@@ -111,9 +111,8 @@ void run(const GenerateArgs& a) {
   }
 
   TextStream stream(a.json ? nullptr : tok.get());
-  const auto is_stop = [&](int id) { return std::ranges::find(config.stop_token_ids, id) != config.stop_token_ids.end(); };
   const OnToken on_token = [&](int id) {
-    if (!is_stop(id)) stream.push(id);  // EOS / <|im_end|> end the text; they are not part of it
+    if (!is_stop_token(model, config, id)) stream.push(id);  // EOS / <|im_end|> end the text; they are not part of it
   };
   const Generation g = a.no_cache ? generate_naive(model, prompt, config, on_token)
                                   : generate_cached(model, prompt, config, on_token);
@@ -122,9 +121,9 @@ void run(const GenerateArgs& a) {
 
   // The text without a final stop token (EOS, <|im_end|>), as a chat user expects.
   std::vector<int> shown = g.tokens;
-  if (!shown.empty() && is_stop(shown.back())) shown.pop_back();
+  if (!shown.empty() && is_stop_token(model, config, shown.back())) shown.pop_back();
   const std::string text = tok ? tok->decode(shown) : "";
-  const char* stop_reason = !g.tokens.empty() && is_stop(g.tokens.back())              ? "eos"
+  const char* stop_reason = shown.size() < g.tokens.size()                        ? "eos"
                             : static_cast<int>(g.tokens.size()) < a.max_new_tokens ? "context_full"
                                                                                     : "max_new_tokens";
   const size_t decode_steps = g.tokens.size() > 1 ? g.tokens.size() - 1 : 0;

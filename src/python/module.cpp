@@ -57,10 +57,11 @@ ForwardOutput run_forward(const Model& model, const std::vector<int>& ids, int s
 
 Generation run_generation(bool cached, const Model& model, const std::vector<int>& prompt, int max_new_tokens,
                           float temperature, int top_k, float top_p, uint64_t seed,
-                          const std::vector<int>& stop_token_ids) {
+                          const std::vector<int>& stop_token_ids, bool stop_at_eos) {
   GenerationConfig config;
   config.max_new_tokens = max_new_tokens;
   config.sampler = SamplerConfig{temperature, top_k, top_p, seed};
+  config.stop_at_eos = stop_at_eos;
   config.stop_token_ids = stop_token_ids;
   py::gil_scoped_release release;
   return cached ? generate_cached(model, prompt, config) : generate_naive(model, prompt, config);
@@ -229,23 +230,24 @@ void bind_generate(py::module_& m) {
     m.def(
         cached ? "generate_cached" : "generate_naive",
         [cached](const Model& model, const std::vector<int>& prompt, int max_new_tokens, float temperature,
-                 int top_k, float top_p, uint64_t seed, const std::vector<int>& stop_token_ids) {
+                 int top_k, float top_p, uint64_t seed, const std::vector<int>& stop_token_ids, bool stop_at_eos) {
           return run_generation(cached, model, prompt, max_new_tokens, temperature, top_k, top_p, seed,
-                                stop_token_ids);
+                                stop_token_ids, stop_at_eos);
         },
         "model"_a, "prompt"_a, "max_new_tokens"_a = 32, "temperature"_a = 0.0f, "top_k"_a = 0, "top_p"_a = 1.0f,
-        "seed"_a = 0, "stop_token_ids"_a = std::vector<int>{},
-        cached ? "Chapter 06: prefill once into a KV cache, then one token per step"
-               : "Chapter 05: every step recomputes the whole sequence");
+        "seed"_a = 0, "stop_token_ids"_a = std::vector<int>{}, "stop_at_eos"_a = true,
+        cached ? "Chapter 06: prefill once into a KV cache, then one token per step (stops at EOS unless\n"
+                 "stop_at_eos=False, and at any of stop_token_ids)"
+               : "Chapter 05: every step recomputes the whole sequence (stops at EOS unless stop_at_eos=False,\n"
+                 "and at any of stop_token_ids)");
   }
   // The keywords of HF's model.generate: greedy unless do_sample; stops at the model's EOS.
   m.def(
       "generate",
       [](const Model& model, const std::vector<int>& input_ids, int max_new_tokens, bool do_sample, float temperature,
          int top_k, float top_p, uint64_t seed, bool use_cache) {
-        std::vector<int> stop = model.config.eos_token_ids;
         return run_generation(use_cache, model, input_ids, max_new_tokens, do_sample ? temperature : 0.0f,
-                              do_sample ? top_k : 0, do_sample ? top_p : 1.0f, seed, stop);
+                              do_sample ? top_k : 0, do_sample ? top_p : 1.0f, seed, {}, /*stop_at_eos=*/true);
       },
       "model"_a, "input_ids"_a, "max_new_tokens"_a = 20, "do_sample"_a = false, "temperature"_a = 1.0f,
       "top_k"_a = 50, "top_p"_a = 1.0f, "seed"_a = 0, "use_cache"_a = true,

@@ -2,6 +2,8 @@
 // cached == naive at every prefill/decode split; chunked prefill == one pass; threads change nothing.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "fixtures.hpp"
 #include "kvlm/generate/generate.hpp"
 #include "kvlm/io/load.hpp"
@@ -50,6 +52,7 @@ class Equivalence : public ::testing::TestWithParam<Fixture> {
 TEST_P(Equivalence, CachedEqualsNaiveAtEverySplit) {
   GenerationConfig config;
   config.max_new_tokens = kNewTokens;
+  config.stop_at_eos = false;  // every split is compared over all kNewTokens steps
   const std::vector<int> naive = generate_naive(model_, prompt_, config).tokens;
   ASSERT_EQ(generate_cached(model_, prompt_, config).tokens, naive);
   for (int split = 1; split <= static_cast<int>(prompt_.size()); ++split)
@@ -109,6 +112,7 @@ TEST(Threads, CountDoesNotChangeTheOutput) {
   for (int i = 0; i < 48; ++i) prompt[i] = (i * 131 + 7) % c.vocab_size;
   GenerationConfig config;
   config.max_new_tokens = 8;
+  config.stop_at_eos = false;
 
   struct Run {
     Matrix prefill, decode;
@@ -128,6 +132,25 @@ TEST(Threads, CountDoesNotChangeTheOutput) {
   EXPECT_EQ(one.decode, three.decode);
   EXPECT_EQ(one.prefill, three.prefill);
   EXPECT_EQ(one.tokens, three.tokens);
+}
+
+// A library caller who sets nothing stops at the model's EOS, in both loops, and keeps it; with
+// stop_at_eos off only stop_token_ids end generation. The EOS id is made one of HF's greedy tokens.
+TEST(StopTokens, GenerationStopsAtTheModelsEosByDefault) {
+  Model model = load_model(test::data_dir() / "models" / "llama-mha");
+  const ReferencePrompt p = read_reference(test::data_dir() / "models" / "llama-mha" / "reference.safetensors").back();
+  model.config.eos_token_ids = {p.greedy.at(3)};
+  const auto first = std::find(p.greedy.begin(), p.greedy.end(), p.greedy.at(3));  // it may occur earlier
+  const std::vector<int> until_eos(p.greedy.begin(), first + 1);
+  GenerationConfig config;
+  config.max_new_tokens = static_cast<int>(p.greedy.size());
+  EXPECT_EQ(generate_cached(model, p.input_ids, config).tokens, until_eos);
+  EXPECT_EQ(generate_naive(model, p.input_ids, config).tokens, until_eos);
+  config.stop_at_eos = false;
+  EXPECT_EQ(generate_cached(model, p.input_ids, config).tokens, p.greedy);
+  config.stop_token_ids = {p.greedy.at(1)};
+  EXPECT_EQ(generate_naive(model, p.input_ids, config).tokens.size(),
+            static_cast<size_t>(std::find(p.greedy.begin(), p.greedy.end(), p.greedy.at(1)) - p.greedy.begin() + 1));
 }
 
 }  // namespace

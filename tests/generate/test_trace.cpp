@@ -45,6 +45,7 @@ class Trace : public ::testing::TestWithParam<bool> {  // param: cached (chapter
 GenerationConfig greedy() {
   GenerationConfig c;
   c.max_new_tokens = kNewTokens;
+  c.stop_at_eos = false;  // the tests count kNewTokens steps
   return c;
 }
 

@@ -91,6 +91,7 @@ TEST_P(Reference, GreedyContinuationCached) {
   for (const ReferencePrompt& p : prompts_) {
     GenerationConfig config;
     config.max_new_tokens = static_cast<int>(p.greedy.size());
+    config.stop_at_eos = false;  // HF's greedy references run their full length, past any EOS
     EXPECT_EQ(generate_cached(model_, p.input_ids, config).tokens, p.greedy) << p.name;
   }
 }
@@ -99,6 +100,7 @@ TEST_P(Reference, GreedyContinuationNaive) {
   for (const ReferencePrompt& p : prompts_) {
     GenerationConfig config;
     config.max_new_tokens = static_cast<int>(p.greedy.size());
+    config.stop_at_eos = false;  // HF's greedy references run their full length, past any EOS
     EXPECT_EQ(generate_naive(model_, p.input_ids, config).tokens, p.greedy) << p.name;
   }
 }

@@ -63,11 +63,12 @@ def test_cache_holds_hf_keys_and_values(fixture):
 
 
 def test_greedy_paths_match_hf_and_each_other():
+    # HF's reference paths run the full length without stopping at EOS, so neither do these.
     model = kvlm.load_model(MODELS / "llama-gqa-tied")
     for name, ref in hf_reference("llama-gqa-tied").items():
         ids, n = ref["input_ids"].tolist(), len(ref["greedy"])
-        naive = kvlm.generate_naive(model, ids, max_new_tokens=n)
-        cached = kvlm.generate_cached(model, ids, max_new_tokens=n)
+        naive = kvlm.generate_naive(model, ids, max_new_tokens=n, stop_at_eos=False)
+        cached = kvlm.generate_cached(model, ids, max_new_tokens=n, stop_at_eos=False)
         assert naive.tokens == cached.tokens == ref["greedy"].tolist(), name
         assert len(cached.step_ms) == n and cached.kv_cache_bytes > 0 and naive.kv_cache_bytes == 0
 
@@ -126,13 +127,13 @@ def test_two_threads_generate_what_one_does_after_the_other():
     model = kvlm.load_model(MODELS / "llama-gqa-tied")
     refs = list(hf_reference("llama-gqa-tied").values())[:2]
     jobs = [(ref["input_ids"].tolist(), len(ref["greedy"])) for ref in refs]
-    sequential = [kvlm.generate_naive(model, ids, max_new_tokens=n).tokens for ids, n in jobs]
+    sequential = [kvlm.generate_naive(model, ids, max_new_tokens=n, stop_at_eos=False).tokens for ids, n in jobs]
     results = [[None] * 5 for _ in jobs]
 
     def work(i):
         ids, n = jobs[i]
         for r in range(5):  # naive: the longest loop, so the threads overlap
-            results[i][r] = kvlm.generate_naive(model, ids, max_new_tokens=n).tokens
+            results[i][r] = kvlm.generate_naive(model, ids, max_new_tokens=n, stop_at_eos=False).tokens
 
     threads = [threading.Thread(target=work, args=(i,)) for i in range(len(jobs))]
     for t in threads:

@@ -14,7 +14,8 @@ namespace kvlm::exercises {
 //      next   = sampler.sample(the LAST row of logits)   (std::span over a RowVectorXf copy of it)
 //      record the step's time in milliseconds in out.stats.step_ms (std::chrono::steady_clock),
 //      push next into out.tokens and into sequence, call on_token(next) if set,
-//      stop early if next is one of config.stop_token_ids (it is kept).
+//      stop early if kvlm::is_stop_token(model, config, next): the model's EOS or one of
+//      config.stop_token_ids (the stop token is kept).
 // Use kvlm::Sampler here (exercise 2 is graded on its own).
 Generation generate_naive(const Model& model, std::span<const int> prompt, const GenerationConfig& config,
                           const OnToken& on_token) {

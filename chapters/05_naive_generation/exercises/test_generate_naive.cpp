@@ -18,6 +18,7 @@ TEST(GenerateNaive, GreedyTokensAreHfs) {
       const std::vector<int> expected = test::trusted_greedy(p);
       GenerationConfig config;
       config.max_new_tokens = static_cast<int>(expected.size());
+      config.stop_at_eos = false;  // HF's greedy references run their full length, past any EOS
       EXPECT_EQ(exercises::generate_naive(m, p.input_ids, config).tokens, expected) << fixture << " " << p.name;
     }
   }
@@ -28,6 +29,7 @@ TEST(GenerateNaive, TimesEveryStepAndStreamsEveryToken) {
   const ReferencePrompt p = read_reference(test::reference_of("llama-gqa-tied")).at(1);
   GenerationConfig config;
   config.max_new_tokens = 6;
+  config.stop_at_eos = false;
   std::vector<int> streamed;
   const Generation g = exercises::generate_naive(m, p.input_ids, config, [&](int id) { streamed.push_back(id); });
   EXPECT_EQ(g.tokens.size(), 6u);
@@ -41,6 +43,7 @@ TEST(GenerateNaive, StopsAfterAStopTokenAndKeepsIt) {
   const ReferencePrompt p = read_reference(test::reference_of("llama-gqa-tied")).at(1);
   GenerationConfig config;
   config.max_new_tokens = 10;
+  config.stop_at_eos = false;  // only the stop id below ends it
   config.stop_token_ids = {p.greedy.at(2)};
   const std::vector<int> tokens = exercises::generate_naive(m, p.input_ids, config).tokens;
   ASSERT_FALSE(tokens.empty());

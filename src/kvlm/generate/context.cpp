@@ -1,5 +1,7 @@
-// check_fits_context: the one check both generation loops (naive.cpp, cached.cpp) start with.
-// Not a loop: it lives apart so that chapter 06's cached.cpp differs from naive.cpp only by its NEW lines.
+// check_fits_context and is_stop_token: the checks both generation loops (naive.cpp, cached.cpp) make.
+// Not a loop: they live apart so that chapter 06's cached.cpp differs from naive.cpp only by its NEW lines.
+#include <algorithm>
+
 #include "kvlm/error.hpp"
 #include "kvlm/generate/generate.hpp"
 
@@ -16,6 +18,11 @@ void check_fits_context(const Model& model, size_t prompt_len, int max_new_token
   if (prompt_len + max_new_tokens - 1 > static_cast<size_t>(context))
     throw Error("the prompt (" + std::to_string(prompt_len) + " tokens) plus " + std::to_string(max_new_tokens) +
                 " new tokens does not fit the model's context of " + std::to_string(context) + " tokens");
+}
+
+bool is_stop_token(const Model& model, const GenerationConfig& config, int token) {
+  const auto in = [token](const std::vector<int>& ids) { return std::ranges::find(ids, token) != ids.end(); };
+  return (config.stop_at_eos && in(model.config.eos_token_ids)) || in(config.stop_token_ids);
 }
 
 }  // namespace kvlm

@@ -31,7 +31,8 @@ using OnStep = std::function<void(const StepView&)>;
 struct GenerationConfig {
   int max_new_tokens = 32;
   SamplerConfig sampler;            // greedy by default
-  std::vector<int> stop_token_ids;  // generation ends after emitting one of these (it is kept)
+  bool stop_at_eos = true;          // end at the model's end-of-sequence ids (ModelConfig::eos_token_ids)
+  std::vector<int> stop_token_ids;  // more ids that end it (a chat's <|im_end|>); the stop id is kept
   OnStep on_step;                   // optional; when set, each forward also keeps the newest attention rows
 };
 
@@ -60,6 +61,10 @@ Generation generate_naive(const Model& model, std::span<const int> prompt, const
 // again, and it must have room for the rest. Without it, a cache just large enough is made.
 Generation generate_cached(const Model& model, std::span<const int> prompt, const GenerationConfig& config,
                            const OnToken& on_token = {}, KVCache* cache = nullptr);
+
+// Whether `token` ends generation: one of the model's EOS ids (unless config.stop_at_eos is false) or
+// one of config.stop_token_ids.
+bool is_stop_token(const Model& model, const GenerationConfig& config, int token);
 
 // Throws kvlm::Error when the prompt is empty or prompt + new tokens do not fit the context.
 void check_fits_context(const Model& model, size_t prompt_len, int max_new_tokens);

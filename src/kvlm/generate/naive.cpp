@@ -38,7 +38,7 @@ Generation generate_naive(const Model& model, std::span<const int> prompt, const
     out.tokens.push_back(next);
     sequence.push_back(next);
     if (on_token) on_token(next);
-    if (std::ranges::find(config.stop_token_ids, next) != config.stop_token_ids.end()) break;
+    if (is_stop_token(model, config, next)) break;
   }
   return out;
 }

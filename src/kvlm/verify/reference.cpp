@@ -88,6 +88,7 @@ PromptComparison compare_prompt(const Model& model, const ReferencePrompt& ref, 
   if (!ref.greedy.empty()) {
     GenerationConfig config;
     config.max_new_tokens = static_cast<int>(ref.greedy.size());
+    config.stop_at_eos = false;  // HF's greedy references run their full length, past any EOS
     const Generation g = generate_cached(model, ref.input_ids, config);
     r.greedy_checked = static_cast<int>(ref.greedy.size());
     while (r.greedy_agree < r.greedy_checked && g.tokens[r.greedy_agree] == ref.greedy[r.greedy_agree]) ++r.greedy_agree;
