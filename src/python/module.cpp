@@ -14,7 +14,7 @@
 #include "kvlm/error.hpp"
 #include "kvlm/generate/generate.hpp"
 #include "kvlm/io/load.hpp"
-#include "kvlm/model/config.hpp"
+#include "kvlm/config.hpp"
 #include "kvlm/model/rope.hpp"
 #include "kvlm/model/transformer.hpp"
 #include "kvlm/tokenizer/tokenizer.hpp"
@@ -71,13 +71,13 @@ std::string norm_name(NormKind n) { return n == NormKind::kRmsNorm ? "rmsnorm" :
 std::string activation_name(Activation a) { return a == Activation::kSilu ? "silu" : "gelu_tanh"; }
 
 void bind_config(py::module_& m) {
-  py::enum_<RopeLayout>(m, "RopeLayout", "How RoPE pairs a head's dimensions (model/config.hpp)")
+  py::enum_<RopeLayout>(m, "RopeLayout", "How RoPE pairs a head's dimensions (config.hpp)")
       .value("half_split", RopeLayout::kHalfSplit, "HF rotate_half: i pairs with i + head_dim/2")
       .value("interleaved", RopeLayout::kInterleaved, "Meta / llama2.c: 2i pairs with 2i+1")
       .value("none", RopeLayout::kNone, "no RoPE (GPT-2)");
 
   // HF's rope_scaling; rope_type as HF spells it ("default", "linear", "llama3", "yarn").
-  py::class_<RopeScaling>(m, "RopeScaling", "HF's rope_scaling fields (model/config.hpp)")
+  py::class_<RopeScaling>(m, "RopeScaling", "HF's rope_scaling fields (config.hpp)")
       .def(py::init<>())
       .def_property(
           "rope_type", [](const RopeScaling& s) { return to_string(s.rope_type); },

@@ -5,7 +5,7 @@
 #include <cstddef>
 #include <vector>
 
-#include "kvlm/model/config.hpp"
+#include "kvlm/config.hpp"
 #include "kvlm/tensor.hpp"
 
 namespace kvlm {

@@ -14,9 +14,8 @@
 #include <vector>
 
 #include "kvlm/io/mapped_file.hpp"
-#include "kvlm/tokenizer/tokenizer.hpp"
 #include "kvlm/io/tensor_file.hpp"
-#include "kvlm/model/config.hpp"
+#include "kvlm/config.hpp"
 
 namespace kvlm::gguf {
 
@@ -101,9 +100,6 @@ struct GgufTokenizerData {
   std::string chat_template;         // tokenizer.chat_template, "" when absent
 };
 GgufTokenizerData read_tokenizer_data(const GgufFile& file);
-
-// The GGUF's tokenizer as a kvlm::Tokenizer (gguf_tokenizer.cpp); load_tokenizer calls it for .gguf.
-std::unique_ptr<Tokenizer> load_gguf_tokenizer(const std::filesystem::path& path);
 
 // The ModelConfig described by the {arch}.* and tokenizer.ggml.* keys (gguf_model.cpp).
 ModelConfig config_from_gguf(const GgufFile& file);

@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <nlohmann/json_fwd.hpp>
 
-#include "kvlm/model/config.hpp"
+#include "kvlm/config.hpp"
 
 namespace kvlm {
 

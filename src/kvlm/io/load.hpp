@@ -6,7 +6,7 @@
 #include <memory>
 
 #include "kvlm/io/tensor_file.hpp"
-#include "kvlm/model/config.hpp"
+#include "kvlm/config.hpp"
 #include "kvlm/model/weights.hpp"
 
 namespace kvlm {

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "kvlm/cache/kv_cache.hpp"
-#include "kvlm/model/config.hpp"
+#include "kvlm/config.hpp"
 #include "kvlm/model/rope.hpp"
 #include "kvlm/model/weights.hpp"
 

@@ -2,7 +2,7 @@
 // Not a mixture of experts. Two kinds: SwiGLU (Llama, Qwen2) and GPT-2's plain GELU MLP.
 #pragma once
 
-#include "kvlm/model/config.hpp"
+#include "kvlm/config.hpp"
 #include "kvlm/model/weights.hpp"
 
 namespace kvlm {

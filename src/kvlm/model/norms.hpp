@@ -2,7 +2,7 @@
 // Not fused with anything: each takes the residual stream and returns a new normalized matrix.
 #pragma once
 
-#include "kvlm/model/config.hpp"
+#include "kvlm/config.hpp"
 #include "kvlm/tensor.hpp"
 
 namespace kvlm {

@@ -4,7 +4,7 @@
 
 #include <vector>
 
-#include "kvlm/model/config.hpp"
+#include "kvlm/config.hpp"
 #include "kvlm/tensor.hpp"
 
 namespace kvlm {

@@ -1,7 +1,7 @@
 // load_tokenizer: picks the reader by file name (tokenizer.json, tokenizer.model, tokenizer.bin, .gguf).
 // Not a format sniffer beyond that: a file is read as what its name says, and fails clearly if not.
 #include "kvlm/error.hpp"
-#include "kvlm/io/gguf.hpp"
+#include "kvlm/tokenizer/gguf_tokenizer.hpp"
 #include "kvlm/tokenizer/hf_tokenizer.hpp"
 #include "kvlm/tokenizer/sentencepiece.hpp"
 #include "kvlm/tokenizer/tokenizer.hpp"
@@ -19,7 +19,7 @@ std::unique_ptr<Tokenizer> load_tokenizer(const std::filesystem::path& path) {
   const std::string ext = path.extension().string();
   if (ext == ".json") return std::make_unique<HfTokenizer>(read_tokenizer_json(path));
   if (ext == ".model") return std::make_unique<SentencePieceTokenizer>(read_sentencepiece_model(path));
-  if (ext == ".gguf") return gguf::load_gguf_tokenizer(path);
+  if (ext == ".gguf") return load_gguf_tokenizer(path);
   if (ext == ".bin") return std::make_unique<SentencePieceTokenizer>(read_llama2c_tokenizer_bin(path));
   throw Error("cannot tell the tokenizer format of " + path.string() + " (expected .json, .model, .bin or .gguf)");
 }

@@ -1,5 +1,6 @@
 // ModelConfig: every number and choice that shapes the network, named as in HF's config.json.
 // Not a parser: io/hf_config.cpp, io/gguf_model.cpp and io/llama2c.cpp fill it from their formats.
+// At the top of src/kvlm, beside tensor.hpp, because model/, cache/ and io/ all read it.
 #pragma once
 
 #include <string>

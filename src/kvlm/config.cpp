@@ -1,5 +1,5 @@
 // ModelConfig checks and names; see config.hpp.
-#include "kvlm/model/config.hpp"
+#include "kvlm/config.hpp"
 
 #include <cmath>
 

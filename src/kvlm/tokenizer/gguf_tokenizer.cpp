@@ -1,12 +1,17 @@
 // The tokenizer stored in a GGUF's tokenizer.ggml.* metadata, built on kvlm's tokenizer classes.
 // Not a new tokenizer: "gpt2" becomes an HfTokenizer (byte-level BPE), "llama" a SentencePieceTokenizer.
+#include "kvlm/tokenizer/gguf_tokenizer.hpp"
+
 #include "kvlm/error.hpp"
 #include "kvlm/io/gguf.hpp"
 #include "kvlm/tokenizer/hf_tokenizer.hpp"
 #include "kvlm/tokenizer/sentencepiece.hpp"
 
-namespace kvlm::gguf {
+namespace kvlm {
 namespace {
+
+using gguf::GgufFile;
+using gguf::GgufTokenizerData;
 
 // llama.cpp's token types (tokenizer.ggml.token_type).
 constexpr int32_t kTypeControl = 3, kTypeUserDefined = 4;
@@ -84,11 +89,11 @@ std::unique_ptr<Tokenizer> sentencepiece(GgufTokenizerData d) {
 
 std::unique_ptr<Tokenizer> load_gguf_tokenizer(const std::filesystem::path& path) {
   const GgufFile file(path);
-  GgufTokenizerData d = read_tokenizer_data(file);
+  GgufTokenizerData d = gguf::read_tokenizer_data(file);
   if (d.model == "gpt2") return byte_level_bpe(std::move(d));
   if (d.model == "llama") return sentencepiece(std::move(d));
   throw Error(path.filename().string() + ": tokenizer.ggml.model \"" + d.model +
               "\" is not supported (kvlm has gpt2 and llama)");
 }
 
-}  // namespace kvlm::gguf
+}  // namespace kvlm
