@@ -1,7 +1,7 @@
 // kvlm chat: a conversation of several turns, the KV cache kept between them, so each turn prefills
 // only the new message: the cache's everyday payoff (chapter 06). Not a second loop: every answer
 // is generate_cached() on the whole conversation, given the cache that already holds all but the
-// new turn. Not a Jinja engine: ChatML only (SmolLM2, Qwen2), like `generate --chat`.
+// new turn. Not a Jinja engine: ChatML and Llama 3 (tokenizer/chat_template.hpp), like `generate --chat`.
 #include <atomic>
 #include <csignal>
 #include <cstdio>
@@ -42,7 +42,7 @@ struct Interrupted {};  // thrown from the token callback to leave generate_cach
 // holds the keys and values of a prefix of `ids`; a new turn appends to both.
 struct Conversation {
   std::vector<int> system;              // the template's fixed system turn (may be empty)
-  std::vector<std::vector<int>> turns;  // each: user turn + assistant cue + answer + <|im_end|> "\n"
+  std::vector<std::vector<int>> turns;  // each: user turn + assistant cue + answer + end of turn
   std::vector<int> ids() const {
     std::vector<int> all = system;
     for (const auto& t : turns) all.insert(all.end(), t.begin(), t.end());
@@ -55,18 +55,20 @@ void run(const ChatArgs& a) {
   const Model model = load_model(a.model);
   const std::unique_ptr<Tokenizer> tok = find_tokenizer(a.model, a.tokenizer);
   if (!tok) throw Error("no tokenizer found beside " + a.model + ": pass -t TOKENIZER");
-  const auto im_end = tok->token_to_id("<|im_end|>");
-  if (!im_end || !tok->token_to_id("<|im_start|>"))
-    throw Error("kvlm chat needs a ChatML tokenizer (with <|im_start|> and <|im_end|>)");
+  const ChatTemplate format = chat_template_for(read_chat_template(a.model));
+  const auto end_of_turn = tok->token_to_id(format.end_of_turn);
+  if (!end_of_turn)
+    throw Error("kvlm chat writes the " + to_string(format.format) + " format, whose " + format.end_of_turn +
+                " is not in this tokenizer");
   const int context = context_size(a.ctx_size, model.config.max_position_embeddings);
-  const std::vector<int> newline = tok->encode("\n", /*add_special_tokens=*/false);
+  const std::vector<int> after_answer = tok->encode(format.after_answer, /*add_special_tokens=*/false);
 
   Conversation chat;
-  chat.system = tok->encode(chatml_system_turn(read_chat_template(a.model)), /*add_special_tokens=*/false);
+  chat.system = tok->encode(format.begin + format.system_turn, /*add_special_tokens=*/false);
   KVCache cache(model.config, context);  // kept from turn to turn
   GenerationConfig config;
   config.sampler = a.sampler;
-  config.stop_token_ids = {*im_end};  // and the model's EOS ids (stop_at_eos)
+  config.stop_token_ids = {*end_of_turn};  // and the model's EOS ids (stop_at_eos)
   std::signal(SIGINT, on_sigint);
 
   if (!a.json) std::fprintf(stderr, "[kvlm] chat with %s; /reset, /stats, /exit; Ctrl-C stops an answer\n", a.model.c_str());
@@ -92,7 +94,7 @@ void run(const ChatArgs& a) {
 
     // The new turn; when the conversation would not fit, drop the oldest turns (and the cache,
     // whose positions no longer match: everything left is prefilled again).
-    std::vector<int> turn = tok->encode(chatml_user_turn(line), /*add_special_tokens=*/false);
+    std::vector<int> turn = tok->encode(format.user_turn(line), /*add_special_tokens=*/false);
     const auto fits = [&] { return chat.ids().size() + turn.size() + 1 <= static_cast<size_t>(context); };
     size_t dropped = 0;
     while (!fits() && !chat.turns.empty()) {
@@ -133,10 +135,10 @@ void run(const ChatArgs& a) {
     stream.finish();
     const size_t generated = answer.size();
 
-    // The answer joins the conversation, closed by <|im_end|> "\n" as the template writes it.
-    if (answer.empty() || answer.back() != *im_end) answer.push_back(*im_end);
+    // The answer joins the conversation, closed as the template writes it (ChatML: <|im_end|> "\n").
+    if (answer.empty() || answer.back() != *end_of_turn) answer.push_back(*end_of_turn);
     turn.insert(turn.end(), answer.begin(), answer.end());
-    turn.insert(turn.end(), newline.begin(), newline.end());
+    turn.insert(turn.end(), after_answer.begin(), after_answer.end());
     chat.turns.push_back(turn);
     ++turn_number;
     const size_t prefilled = prompt.size() - reused;
@@ -166,7 +168,7 @@ void run(const ChatArgs& a) {
 
 void add_chat(CLI::App& app) {
   auto a = std::make_shared<ChatArgs>();
-  auto* cmd = app.add_subcommand("chat", "A conversation of several turns (ChatML); the KV cache is kept between turns");
+  auto* cmd = app.add_subcommand("chat", "A conversation of several turns (ChatML or Llama 3, from the model's template); the KV cache is kept between turns");
   cmd->add_option("-m,--model", a->model, "HF folder, .gguf or llama2.c .bin")->required();
   cmd->add_option("-t,--tokenizer", a->tokenizer, "tokenizer file (default: the one beside the model)");
   cmd->add_option("-n,--max-new-tokens", a->max_new_tokens, "new tokens per answer at most")->capture_default_str();

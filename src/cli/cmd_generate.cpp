@@ -80,13 +80,16 @@ void run(const GenerateArgs& a) {
     if (!tok) throw Error("no tokenizer found beside " + a.model + ": pass -t TOKENIZER or use --prompt-ids");
     std::string text = prompt_text(a);
     if (a.chat) {
-      const auto im_end = tok->token_to_id("<|im_end|>");
-      if (!im_end || !tok->token_to_id("<|im_start|>"))
-        throw Error("--chat needs a ChatML tokenizer (with <|im_start|> and <|im_end|>)");
-      text = apply_chatml(text, read_chat_template(a.model));
-      if (!a.ignore_eos) config.stop_token_ids.push_back(*im_end);
+      const ChatTemplate chat = chat_template_for(read_chat_template(a.model));
+      const auto end_of_turn = tok->token_to_id(chat.end_of_turn);
+      if (!end_of_turn)
+        throw Error("--chat writes the " + to_string(chat.format) + " format, whose " + chat.end_of_turn +
+                    " is not in this tokenizer");
+      text = chat.apply(text);
+      if (!a.ignore_eos) config.stop_token_ids.push_back(*end_of_turn);
     }
-    prompt = tok->encode(text, /*add_special_tokens=*/true);
+    // A chat prompt carries its own BOS where the format has one, as HF's apply_chat_template does.
+    prompt = tok->encode(text, /*add_special_tokens=*/!a.chat);
     prompt_string = text;
   }
   // An empty prompt starts from BOS, as HF's generate does, where the model has one.
@@ -177,7 +180,7 @@ void add_generate(CLI::App& app) {
   add_sampler_options(cmd, a->sampler);
   cmd->add_flag("--ignore-eos", a->ignore_eos, "do not stop at the end-of-sequence token");
   cmd->add_flag("--no-cache", a->no_cache, "naive generation: recompute the whole sequence every step");
-  cmd->add_flag("--chat", a->chat, "wrap the prompt in the ChatML template and stop at <|im_end|>");
+  cmd->add_flag("--chat", a->chat, "wrap the prompt in the model's chat format (ChatML or Llama 3) and stop at its end of turn");
   cmd->add_flag("--json", a->json, "print one JSON object");
   cmd->add_option("--trace", a->trace, "write every step (candidates, attention, timing, cache) to FILE.json");
   cmd->add_option("--trace-layers", a->trace_options.max_layers, "layers whose attention the trace keeps (0 = all)")

@@ -5,7 +5,7 @@
 #include "kvlm/error.hpp"                    // kvlm::Error, the one exception for bad input
 #include "kvlm/io/load.hpp"                  // load_model: HF folder, .gguf or llama2.c .bin
 #include "kvlm/tokenizer/tokenizer.hpp"      // load_tokenizer, Tokenizer::encode / decode
-#include "kvlm/tokenizer/chat_template.hpp"  // apply_chatml
+#include "kvlm/tokenizer/chat_template.hpp"  // chat_template_for, ChatTemplate::apply
 #include "kvlm/model/transformer.hpp"        // forward: ids -> logits
 #include "kvlm/cache/kv_cache.hpp"           // KVCache
 #include "kvlm/generate/generate.hpp"        // generate_naive, generate_cached, Sampler

@@ -92,7 +92,7 @@ TEST_F(SmolLM2, PromptsAndChatTemplateMatchHF) {
   const auto prompts = nlohmann::json::parse(texts.at("prompts"));
   for (size_t i = 0; i < prompts.size(); ++i) {
     std::string text = prompts[i];
-    if (text.rfind("chat:", 0) == 0) text = apply_chatml(text.substr(5), read_chat_template(model_path()));
+    if (text.rfind("chat:", 0) == 0) text = chat_template_for(read_chat_template(model_path())).apply(text.substr(5));
     EXPECT_EQ(tokenizer_->encode(text, true), (*prompts_)[i].input_ids) << "prompt " << i;
   }
 }

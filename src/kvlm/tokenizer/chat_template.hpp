@@ -1,6 +1,7 @@
-// Chat prompts: wrapping a user message the way an instruct model was trained to see it (ChatML).
-// Not a Jinja engine: kvlm knows ChatML, and reads only the default system message from the model's
-// template, so `--chat` gives the same ids as HF's apply_chat_template on SmolLM2 and Qwen2.
+// Chat prompts: wrapping a conversation the way an instruct model was trained to see it.
+// Not a Jinja engine: kvlm recognizes the model's template by its markers (as llama.cpp's
+// llm_chat_detect_template does) and writes that format itself: ChatML (SmolLM2, Qwen2/2.5/3) and
+// Llama 3. Each is checked against HF's apply_chat_template on the real template.
 #pragma once
 
 #include <filesystem>
@@ -12,16 +13,30 @@ namespace kvlm {
 // tokenizer_config.json; "" when the model has none.
 std::string read_chat_template(const std::filesystem::path& model);
 
-// One user turn in ChatML, then the assistant's cue:
-//   [<|im_start|>system\n{default system message}<|im_end|>\n]<|im_start|>user\n{user}<|im_end|>\n<|im_start|>assistant\n
-// The system turn appears when the template writes a fixed one (SmolLM2 does). Throws kvlm::Error
-// when the template is not ChatML.
-std::string apply_chatml(const std::string& user, const std::string& chat_template);
+enum class ChatFormat { kChatML, kLlama3 };
 
-// The two parts of apply_chatml, for a conversation of several turns (kvlm chat): the fixed
-// system turn ("" when the template has none; throws when it is not ChatML), and one user turn
-// with the assistant's cue. Between turns, the assistant's answer ends with <|im_end|> and "\n".
-std::string chatml_system_turn(const std::string& chat_template);
-std::string chatml_user_turn(const std::string& user);
+// One chat format, as the pieces a conversation is made of:
+//   begin + system_turn + user_turn(u1) + answer1 + end_of_turn + after_answer + user_turn(u2) + ...
+// ChatML:  <|im_start|>user\n{u}<|im_end|>\n<|im_start|>assistant\n  ...answer<|im_end|>\n
+// Llama 3: <|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\n{u}<|eot_id|>
+//          <|start_header_id|>assistant<|end_header_id|>\n\n  ...answer<|eot_id|>
+struct ChatTemplate {
+  ChatFormat format = ChatFormat::kChatML;
+  std::string begin;         // before everything: Llama 3's <|begin_of_text|>
+  std::string system_turn;   // a fixed system turn the template writes itself (SmolLM2's); "" if none
+  std::string end_of_turn;   // the special token that ends every turn, the answer's too: a stop token
+  std::string after_answer;  // what follows it between turns: "\n" in ChatML
+
+  // One user turn, then the assistant's cue.
+  std::string user_turn(const std::string& user) const;
+  // A one-turn prompt: begin + system_turn + user_turn(user).
+  std::string apply(const std::string& user) const;
+};
+
+// The format of `chat_template` (ChatML when it is empty, as SmolLM2's GGUF-less tokenizers are).
+// Throws kvlm::Error naming what it found when the template is neither ChatML nor Llama 3.
+ChatTemplate chat_template_for(const std::string& chat_template);
+
+std::string to_string(ChatFormat f);
 
 }  // namespace kvlm
