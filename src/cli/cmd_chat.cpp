@@ -55,7 +55,7 @@ void run(const ChatArgs& a) {
   const Model model = load_model(a.model);
   const std::unique_ptr<Tokenizer> tok = find_tokenizer(a.model, a.tokenizer);
   if (!tok) throw Error("no tokenizer found beside " + a.model + ": pass -t TOKENIZER");
-  const ChatTemplate format = chat_template_for(read_chat_template(a.model));
+  const ChatTemplate format = chat_template_for(tok->chat_template());
   const auto end_of_turn = tok->token_to_id(format.end_of_turn);
   if (!end_of_turn)
     throw Error("kvlm chat writes the " + to_string(format.format) + " format, whose " + format.end_of_turn +

@@ -80,7 +80,7 @@ void run(const GenerateArgs& a) {
     if (!tok) throw Error("no tokenizer found beside " + a.model + ": pass -t TOKENIZER or use --prompt-ids");
     std::string text = prompt_text(a);
     if (a.chat) {
-      const ChatTemplate chat = chat_template_for(read_chat_template(a.model));
+      const ChatTemplate chat = chat_template_for(tok->chat_template());
       const auto end_of_turn = tok->token_to_id(chat.end_of_turn);
       if (!end_of_turn)
         throw Error("--chat writes the " + to_string(chat.format) + " format, whose " + chat.end_of_turn +

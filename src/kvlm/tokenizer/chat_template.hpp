@@ -10,7 +10,8 @@
 namespace kvlm {
 
 // The model's chat template: tokenizer.chat_template in a GGUF, chat_template in an HF folder's
-// tokenizer_config.json; "" when the model has none.
+// tokenizer_config.json; "" when the model has none. A loaded Tokenizer carries it already
+// (Tokenizer::chat_template), without opening the file again.
 std::string read_chat_template(const std::filesystem::path& model);
 
 enum class ChatFormat { kChatML, kLlama3 };

@@ -90,8 +90,14 @@ std::unique_ptr<Tokenizer> sentencepiece(GgufTokenizerData d) {
 std::unique_ptr<Tokenizer> load_gguf_tokenizer(const std::filesystem::path& path) {
   const GgufFile file(path);
   GgufTokenizerData d = gguf::read_tokenizer_data(file);
-  if (d.model == "gpt2") return byte_level_bpe(std::move(d));
-  if (d.model == "llama") return sentencepiece(std::move(d));
+  const std::string chat_template = d.chat_template;
+  std::unique_ptr<Tokenizer> tok;
+  if (d.model == "gpt2") tok = byte_level_bpe(std::move(d));
+  else if (d.model == "llama") tok = sentencepiece(std::move(d));
+  if (tok) {
+    tok->set_chat_template(chat_template);
+    return tok;
+  }
   throw Error(path.filename().string() + ": tokenizer.ggml.model \"" + d.model +
               "\" is not supported (kvlm has gpt2 and llama)");
 }

@@ -1,6 +1,7 @@
 // load_tokenizer: picks the reader by file name (tokenizer.json, tokenizer.model, tokenizer.bin, .gguf).
 // Not a format sniffer beyond that: a file is read as what its name says, and fails clearly if not.
 #include "kvlm/error.hpp"
+#include "kvlm/tokenizer/chat_template.hpp"
 #include "kvlm/tokenizer/gguf_tokenizer.hpp"
 #include "kvlm/tokenizer/hf_tokenizer.hpp"
 #include "kvlm/tokenizer/sentencepiece.hpp"
@@ -17,11 +18,14 @@ std::unique_ptr<Tokenizer> load_tokenizer(const std::filesystem::path& path) {
   }
   if (!fs::exists(path)) throw Error("tokenizer file " + path.string() + " does not exist");
   const std::string ext = path.extension().string();
-  if (ext == ".json") return std::make_unique<HfTokenizer>(read_tokenizer_json(path));
-  if (ext == ".model") return std::make_unique<SentencePieceTokenizer>(read_sentencepiece_model(path));
-  if (ext == ".gguf") return load_gguf_tokenizer(path);
-  if (ext == ".bin") return std::make_unique<SentencePieceTokenizer>(read_llama2c_tokenizer_bin(path));
-  throw Error("cannot tell the tokenizer format of " + path.string() + " (expected .json, .model, .bin or .gguf)");
+  if (ext == ".gguf") return load_gguf_tokenizer(path);  // with the GGUF's own chat template
+  std::unique_ptr<Tokenizer> tok;
+  if (ext == ".json") tok = std::make_unique<HfTokenizer>(read_tokenizer_json(path));
+  else if (ext == ".model") tok = std::make_unique<SentencePieceTokenizer>(read_sentencepiece_model(path));
+  else if (ext == ".bin") tok = std::make_unique<SentencePieceTokenizer>(read_llama2c_tokenizer_bin(path));
+  else throw Error("cannot tell the tokenizer format of " + path.string() + " (expected .json, .model, .bin or .gguf)");
+  tok->set_chat_template(read_chat_template(path.parent_path()));  // tokenizer_config.json beside it
+  return tok;
 }
 
 }  // namespace kvlm

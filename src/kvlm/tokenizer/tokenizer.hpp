@@ -28,6 +28,15 @@ class Tokenizer {
 
   virtual std::optional<int> bos_id() const = 0;
   virtual std::optional<int> eos_id() const = 0;
+
+  // The model's chat template (Jinja text) as the tokenizer's files carry it, "" when none:
+  // tokenizer.chat_template in a GGUF, chat_template in the tokenizer_config.json beside a
+  // tokenizer.json. load_tokenizer sets it; chat_template.hpp turns it into a format.
+  const std::string& chat_template() const { return chat_template_; }
+  void set_chat_template(std::string t) { chat_template_ = std::move(t); }
+
+ private:
+  std::string chat_template_;
 };
 
 // Picks the loader by file: tokenizer.json (HF), tokenizer.model (SentencePiece protobuf),
