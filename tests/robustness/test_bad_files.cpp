@@ -183,6 +183,32 @@ TEST_F(BadFiles, Issue14ConfigNumbers) {
   expect_error("is not valid JSON");
 }
 
+// Issue 14: a string field holding a number (or a number field holding a string) reached
+// nlohmann's get<> and came out as a type_error; each is now refused by the field's name.
+TEST_F(BadFiles, Issue14ConfigFieldsOfTheWrongType) {
+  fs::copy_file(good_ / "model.safetensors", dir_ / "model.safetensors");
+  const nlohmann::json config = nlohmann::json::parse(bytes_of(good_ / "config.json"));
+  auto with = [&](const std::string& key, const nlohmann::json& value) {
+    nlohmann::json c = config;
+    c[key] = value;
+    write(dir_ / "config.json", c.dump());
+  };
+  with("model_type", 7);
+  expect_error("config.json field \"model_type\" is not a string");
+  with("hidden_act", nlohmann::json::array({"silu"}));
+  expect_error("config.json field \"hidden_act\" is not a string");
+  with("rope_scaling", {{"rope_type", 3}});
+  expect_error("config.json field \"rope_type\" is not a string");
+  with("rope_parameters", {{"rope_theta", "big"}, {"rope_type", "default"}});  // was a raw value<float>()
+  expect_error("config.json field \"rope_theta\" is not a number");
+  with("tie_word_embeddings", 1);
+  expect_error("config.json field \"tie_word_embeddings\" is not true or false");
+  with("eos_token_id", nlohmann::json::array({2, "</s>"}));
+  expect_error("config.json field \"eos_token_id\" is not a number or a list of numbers");
+  with("bos_token_id", 2147483648.0);
+  expect_error("config.json field \"bos_token_id\" (2147483648.0) is outside the range of an int");
+}
+
 TEST_F(BadFiles, Llama2cTruncatedOrNotACheckpoint) {
   const std::string bytes = bytes_of(good_ / "llama2c.bin");
   write(dir_ / "model.bin", bytes.substr(0, bytes.size() - 100));
