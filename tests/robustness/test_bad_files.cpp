@@ -2,7 +2,9 @@
 // never a crash. The files are made here from a good fixture, one defect each.
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "kvlm/error.hpp"
@@ -217,6 +219,29 @@ TEST_F(BadFiles, Llama2cTruncatedOrNotACheckpoint) {
   expect_error("is truncated or corrupt: the llama2.c header", dir_ / "model.bin");
   write(dir_ / "model.bin", std::string(28, '\xff'));  // every header field -1
   expect_error("is not a llama2.c checkpoint", dir_ / "model.bin");
+}
+
+// Issue 14: a vocab_size of INT32_MIN was negated (signed overflow); a header describing a
+// smaller model than the file, or trailing bytes, were silently accepted.
+TEST_F(BadFiles, Issue14Llama2cHeaderMustDescribeTheWholeFile) {
+  const std::string good = bytes_of(good_ / "llama2c.bin");
+  auto with_field = [&](int index, int32_t value) {
+    std::string bytes = good;
+    std::memcpy(bytes.data() + index * sizeof(int32_t), &value, sizeof(value));
+    return bytes;
+  };
+  constexpr int kLayers = 2, kVocab = 5;  // run.c's Config order: dim, hidden_dim, n_layers, n_heads, n_kv_heads, vocab_size, seq_len
+  write(dir_ / "model.bin", with_field(kVocab, std::numeric_limits<int32_t>::min()));
+  expect_error("vocab_size -2147483648) is invalid", dir_ / "model.bin");
+  write(dir_ / "model.bin", good + std::string(12, '\0'));
+  expect_error("has 12 bytes after the weights: its header implies " + std::to_string(good.size()) +
+                   " bytes but the file has " + std::to_string(good.size() + 12),
+               dir_ / "model.bin");
+  int32_t layers = 0;
+  std::memcpy(&layers, good.data() + kLayers * sizeof(int32_t), sizeof(layers));
+  ASSERT_GT(layers, 1);
+  write(dir_ / "model.bin", with_field(kLayers, layers - 1));  // one layer fewer: the rest looked like trailing data
+  expect_error("bytes after the weights: its header implies", dir_ / "model.bin");
 }
 
 TEST_F(BadFiles, MissingFilesAndUnknownFormats) {
