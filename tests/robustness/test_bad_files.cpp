@@ -244,6 +244,60 @@ TEST_F(BadFiles, Issue14Llama2cHeaderMustDescribeTheWholeFile) {
   expect_error("bytes after the weights: its header implies", dir_ / "model.bin");
 }
 
+// A safetensors file made from its JSON header text and `data_bytes` zero bytes of data.
+std::string safetensors_bytes(const std::string& header, size_t data_bytes) {
+  const uint64_t len = header.size();
+  return std::string(reinterpret_cast<const char*>(&len), sizeof(len)) + header + std::string(data_bytes, '\0');
+}
+
+// Issue 14: the element count saturated, so [101]*10 + [0] passed as 0 elements and num_elements()
+// then overflowed int64 (undefined behaviour) on the way to its final 0.
+TEST_F(BadFiles, Issue14SafetensorsShapeOverflowBeforeAZeroDimension) {
+  std::string shape = "[";
+  for (int i = 0; i < 10; ++i) shape += "101, ";
+  shape += "0]";
+  write(dir_ / "model.safetensors", safetensors_bytes(R"({"t": {"dtype": "F32", "shape": )" + shape + R"(, "data_offsets": [0, 0]}})", 0));
+  expect_error("tensor 't' has an absurd shape [101, 101, 101, 101, 101, 101, 101, 101, 101, 101, 0] (its element count overflows)");
+}
+
+// Issue 14: two tensors could share bytes; a crafted header aliased one weight onto another.
+TEST_F(BadFiles, Issue14SafetensorsOverlappingTensors) {
+  write(dir_ / "model.safetensors",
+        safetensors_bytes(R"({"a": {"dtype": "F32", "shape": [4], "data_offsets": [0, 16]},)"
+                          R"( "b": {"dtype": "F32", "shape": [4], "data_offsets": [8, 24]}})",
+                          24));
+  expect_error("tensors 'a' and 'b' overlap (bytes [0, 16) and [8, 24))");
+}
+
+// Issue 14: nlohmann::json silently kept the last of two equal keys, so a header naming a
+// tensor twice loaded whichever came last.
+TEST_F(BadFiles, Issue14SafetensorsDuplicateHeaderKeys) {
+  write(dir_ / "model.safetensors",
+        safetensors_bytes(R"({"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]},)"
+                          R"( "a": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]}})",
+                          8));
+  expect_error("has a corrupt header: the key 'a' appears twice");
+  write(dir_ / "model.safetensors",  // inside a tensor's entry too
+        safetensors_bytes(R"({"a": {"dtype": "F32", "shape": [1], "shape": [2], "data_offsets": [0, 4]}})", 8));
+  expect_error("has a corrupt header: the key 'shape' appears twice");
+}
+
+// Issue 14: reading a tensor with no elements passed memcpy a nullptr (UBSan: null pointer
+// passed as argument declared nonnull), even for 0 bytes. It reads as an empty tensor.
+TEST_F(BadFiles, Issue14SafetensorsEmptyTensorReadsWithoutNullMemcpy) {
+  write(dir_ / "model.safetensors",
+        safetensors_bytes(R"({"empty": {"dtype": "F32", "shape": [0, 4], "data_offsets": [0, 0]},)"
+                          R"( "half": {"dtype": "F16", "shape": [0], "data_offsets": [0, 0]}})",
+                          0));
+  const SafetensorsFile file(dir_ / "model.safetensors");
+  EXPECT_EQ(file.read("empty").data.size(), 0);
+  EXPECT_EQ(file.read("half").data.size(), 0);
+  SafetensorsWriter w;
+  w.add("empty", {0, 4}, static_cast<const float*>(nullptr));
+  w.write(dir_ / "written.safetensors");
+  EXPECT_EQ(SafetensorsFile(dir_ / "written.safetensors").shape("empty"), (Shape{0, 4}));
+}
+
 TEST_F(BadFiles, MissingFilesAndUnknownFormats) {
   expect_error("has neither model.safetensors nor model.safetensors.index.json");
   expect_error("does not exist", dir_ / "nope");
