@@ -244,6 +244,20 @@ TEST_F(BadFiles, Issue14Llama2cHeaderMustDescribeTheWholeFile) {
   expect_error("bytes after the weights: its header implies", dir_ / "model.bin");
 }
 
+// Issue 14: with num_hidden_layers smaller than the layers in the safetensors, the extra layers
+// were silently ignored and a different model ran.
+TEST_F(BadFiles, Issue14NumHiddenLayersMustCoverEveryLayerPresent) {
+  fs::copy_file(good_ / "model.safetensors", dir_ / "model.safetensors");
+  nlohmann::json config = nlohmann::json::parse(bytes_of(good_ / "config.json"));
+  const int layers = config["num_hidden_layers"].get<int>();
+  ASSERT_GT(layers, 1);
+  config["num_hidden_layers"] = layers - 1;
+  write(dir_ / "config.json", config.dump());
+  expect_error("holds tensor 'model.layers." + std::to_string(layers - 1) + ".");
+  expect_error("of layer " + std::to_string(layers - 1) + ", but the model has " + std::to_string(layers - 1) +
+               " layers (num_hidden_layers in config.json");
+}
+
 // A safetensors file made from its JSON header text and `data_bytes` zero bytes of data.
 std::string safetensors_bytes(const std::string& header, size_t data_bytes) {
   const uint64_t len = header.size();

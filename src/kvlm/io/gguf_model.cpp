@@ -29,6 +29,16 @@ int positive_int(const GgufFile& file, const std::string& key) {
   return static_cast<int>(v.as_int());
 }
 
+// A token id from the metadata (uint32 in the spec) must name a row of the embedding table:
+// 2^32-1 used to become -1, "no such token", through a cast to int.
+int token_id(const GgufFile& file, const std::string& key, int vocab_size) {
+  const int64_t id = file.at(key).as_int();
+  if (id < 0 || id >= vocab_size)
+    throw Error(file.path().filename().string() + ": metadata '" + key + "' is token id " + std::to_string(id) +
+                ", outside the vocabulary 0.." + std::to_string(vocab_size - 1) + ".");
+  return static_cast<int>(id);
+}
+
 // The HF name of a GGUF tensor ("" when it has none) and whether its 2-D data must be transposed.
 struct HfName {
   std::string name;
@@ -108,6 +118,9 @@ ModelConfig config_from_gguf(const GgufFile& file) {
   const TensorInfo* embed = file.find_tensor("token_embd.weight");
   if (!embed || embed->ne.size() != 2)
     throw Error(file.path().filename().string() + " has no 2-D token_embd.weight tensor.");
+  if (embed->ne[1] > std::numeric_limits<int>::max())
+    throw Error(file.path().filename().string() + ": token_embd.weight has " + std::to_string(embed->ne[1]) +
+                " rows, more than any vocabulary kvlm can index.");
   c.vocab_size = static_cast<int>(embed->ne[1]);
   c.tie_word_embeddings = file.find_tensor("output.weight") == nullptr;
 
@@ -148,11 +161,11 @@ ModelConfig config_from_gguf(const GgufFile& file) {
     if (const Value* v = file.find(a + "attention.layer_norm_rms_epsilon")) c.norm_eps = static_cast<float>(v->as_float());
   }
 
-  if (const Value* v = file.find("tokenizer.ggml.bos_token_id")) c.bos_token_id = static_cast<int>(v->as_int());
+  if (file.find("tokenizer.ggml.bos_token_id")) c.bos_token_id = token_id(file, "tokenizer.ggml.bos_token_id", c.vocab_size);
   // Generation stops at the end-of-sequence token and, when the file names one, end-of-turn.
   for (const char* key : {"tokenizer.ggml.eos_token_id", "tokenizer.ggml.eot_token_id"})
-    if (const Value* v = file.find(key)) {
-      const int id = static_cast<int>(v->as_int());
+    if (file.find(key)) {
+      const int id = token_id(file, key, c.vocab_size);
       if (c.eos_token_ids.empty() || c.eos_token_ids.front() != id) c.eos_token_ids.push_back(id);
     }
   return c;
