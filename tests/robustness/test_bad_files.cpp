@@ -10,6 +10,8 @@
 #include "kvlm/error.hpp"
 #include "kvlm/io/load.hpp"
 #include "kvlm/io/safetensors.hpp"
+#include "kvlm/printable.hpp"
+#include "kvlm/tokenizer/tokenizer.hpp"
 #include "paths.hpp"
 
 namespace kvlm {
@@ -310,6 +312,67 @@ TEST_F(BadFiles, Issue14SafetensorsEmptyTensorReadsWithoutNullMemcpy) {
   w.add("empty", {0, 4}, static_cast<const float*>(nullptr));
   w.write(dir_ / "written.safetensors");
   EXPECT_EQ(SafetensorsFile(dir_ / "written.safetensors").shape("empty"), (Shape{0, 4}));
+}
+
+// A tiny UTF-8 check of the test's own (not the library's), for error messages.
+bool is_valid_utf8(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    const auto b = static_cast<unsigned char>(s[i]);
+    const size_t len = b < 0x80 ? 1 : (b >> 5) == 0x6 ? 2 : (b >> 4) == 0xE ? 3 : (b >> 3) == 0x1E ? 4 : 0;
+    if (len == 0 || i + len > s.size()) return false;
+    for (size_t k = 1; k < len; ++k)
+      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
+    i += len;
+  }
+  return true;
+}
+
+TEST(Printable, EscapesInvalidUtf8AndControlsAndCutsLongValues) {
+  EXPECT_EQ(printable("model.norm.weight"), "model.norm.weight");
+  EXPECT_EQ(printable("w\xff\n"), "w\\xff\\x0a");
+  EXPECT_EQ(printable("caf\xc3\xa9 \xe2\x96\x81"), "caf\xc3\xa9 \xe2\x96\x81");  // valid UTF-8 is kept
+  EXPECT_EQ(printable("\xc3"), "\\xc3");                                              // a cut-off character
+  EXPECT_EQ(printable("\xc2\x85"), "\\xc2\\x85");                                    // U+0085, a C1 control
+  EXPECT_EQ(printable(std::string(100, 'a'), 10), std::string(10, 'a') + "\xE2\x80\xA6");
+  EXPECT_EQ(printable("ab\xe2\x96\x81", 4), "ab\xE2\x80\xA6");  // never cut inside a character
+}
+
+// Issue 14: names and strings from a file went into error messages byte for byte, so a name
+// holding \xff made the message (and the CLI's stderr) invalid UTF-8. They are now escaped.
+TEST_F(BadFiles, Issue14ErrorMessagesEscapeBytesFromFiles) {
+  auto expect_escaped = [](const std::string& message, const std::string& expected) {
+    EXPECT_TRUE(is_valid_utf8(message)) << message;
+    EXPECT_NE(message.find(expected), std::string::npos) << message;
+  };
+  auto error_of = [](auto&& f) -> std::string {
+    try {
+      f();
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return "(no error)";
+  };
+  // safetensors: a tensor name with a raw \xff byte is not valid JSON; nlohmann's message quotes it.
+  write(dir_ / "model.safetensors", safetensors_bytes("{\"w\xff\": {\"dtype\": \"F32\", \"shape\": [1], \"data_offsets\": [0, 4]}}", 4));
+  expect_escaped(error_of([&] { SafetensorsFile f(dir_ / "model.safetensors"); }), "\\xff");
+  // ... and one spelled \u0007 in the JSON is a control character in the name.
+  write(dir_ / "model.safetensors", safetensors_bytes(R"({"w\u0007": {"dtype": "X9", "shape": [1], "data_offsets": [0, 4]}})", 4));
+  expect_escaped(error_of([&] { SafetensorsFile f(dir_ / "model.safetensors"); }), "tensor 'w\\x07' has unsupported dtype X9");
+  // tokenizer.json: a raw \xff byte, and a control character in a type name.
+  write(dir_ / "tokenizer.json", "{\"model\": {\"type\": \"BPE\xff\"}}");
+  expect_escaped(error_of([&] { load_tokenizer(dir_ / "tokenizer.json"); }), "\\xff");
+  write(dir_ / "tokenizer.json", R"({"model": {"type": "Uni\u001bgram", "vocab": []}})");
+  expect_escaped(error_of([&] { load_tokenizer(dir_ / "tokenizer.json"); }), "model type \"Uni\\x1bgram\" is not supported");
+  // GGUF: a metadata key name with \xff (GGUF strings are raw bytes), twice.
+  auto str = [](const std::string& s) {
+    const uint64_t n = s.size();
+    return std::string(reinterpret_cast<const char*>(&n), 8) + s;
+  };
+  auto u32 = [](uint32_t v) { return std::string(reinterpret_cast<const char*>(&v), 4); };
+  auto u64 = [](uint64_t v) { return std::string(reinterpret_cast<const char*>(&v), 8); };
+  const std::string kv = str("key\xff") + u32(4) + u32(7);  // a uint32 value
+  write(dir_ / "bad.gguf", "GGUF" + u32(3) + u64(0) + u64(2) + kv + kv);
+  expect_escaped(error_of([&] { load_model(dir_ / "bad.gguf"); }), "metadata key 'key\\xff' appears twice");
 }
 
 TEST_F(BadFiles, MissingFilesAndUnknownFormats) {

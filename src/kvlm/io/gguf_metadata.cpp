@@ -4,6 +4,7 @@
 
 #include "kvlm/error.hpp"
 #include "kvlm/io/gguf.hpp"
+#include "kvlm/printable.hpp"
 
 namespace kvlm::gguf {
 namespace {
@@ -66,11 +67,10 @@ const std::vector<Value>& Value::as_array() const {
 }
 
 std::string Value::summary() const {
-  constexpr size_t kMaxShown = 60;  // characters of a string shown, items of an array
+  constexpr size_t kMaxShown = 60;  // bytes of a string shown
   if (const auto* s = std::get_if<std::string>(&data)) {
-    std::string quoted = "\"";
-    quoted.append(*s, 0, kMaxShown);
-    if (s->size() > kMaxShown) quoted += "...";
+    std::string quoted = "\"";  // appended in steps: GCC 12 warns (-Wrestrict) on "\"" + f() + "\""
+    quoted += printable(*s, kMaxShown);
     return quoted + "\"";
   }
   if (const auto* i = std::get_if<int64_t>(&data)) return std::to_string(*i);

@@ -7,6 +7,7 @@
 #include "kvlm/error.hpp"
 #include "kvlm/io/gguf.hpp"
 #include "kvlm/io/load.hpp"
+#include "kvlm/printable.hpp"
 
 namespace kvlm {
 namespace gguf {
@@ -17,7 +18,7 @@ Architecture architecture_from_name(const GgufFile& file) {
   if (name == "llama") return Architecture::kLlama;
   if (name == "qwen2") return Architecture::kQwen2;
   if (name == "gpt2") return Architecture::kGpt2;
-  throw Error(file.path().filename().string() + " holds a '" + name +
+  throw Error(file.path().filename().string() + " holds a '" + printable(name) +
               "' model; kvlm reads the GGUF architectures llama, qwen2 and gpt2.");
 }
 
@@ -101,7 +102,7 @@ ModelConfig config_from_gguf(const GgufFile& file) {
     throw Error(file.path().filename().string() + " uses per-dimension RoPE frequency factors "
                 "(rope_freqs.weight, Llama 3.1 style), which kvlm does not implement.");
   if (const Value* v = file.find(a + "rope.scaling.type"); v && v->as_string() != "none")
-    throw Error(file.path().filename().string() + " uses RoPE scaling '" + v->as_string() +
+    throw Error(file.path().filename().string() + " uses RoPE scaling '" + printable(v->as_string()) +
                 "', which kvlm does not implement.");
   c.hidden_size = positive_int(file, a + "embedding_length");
   c.num_hidden_layers = positive_int(file, a + "block_count");
@@ -180,7 +181,7 @@ GgufTensorFile::GgufTensorFile(std::shared_ptr<const GgufFile> file) : file_(std
     const bool transpose = hf.transpose && shape.size() == 2;
     if (transpose) std::swap(shape[0], shape[1]);
     if (!index_.emplace(hf.name, entries_.size()).second)
-      throw Error(file_->path().filename().string() + " maps two tensors to the HF name '" + hf.name + "'.");
+      throw Error(file_->path().filename().string() + " maps two tensors to the HF name '" + printable(hf.name) + "'.");
     entries_.push_back({hf.name, Entry{&info, shape, transpose}});
   }
 }
@@ -195,7 +196,7 @@ bool GgufTensorFile::contains(const std::string& name) const { return index_.cou
 
 const GgufTensorFile::Entry& GgufTensorFile::entry(const std::string& name) const {
   const auto it = index_.find(name);
-  if (it == index_.end()) throw Error(describe() + " has no tensor named '" + name + "'.");
+  if (it == index_.end()) throw Error(describe() + " has no tensor named '" + printable(name) + "'.");
   return entries_[it->second].second;
 }
 

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "kvlm/error.hpp"
+#include "kvlm/printable.hpp"
 
 namespace kvlm {
 namespace {
@@ -79,7 +80,7 @@ RopeScaling rope_scaling(const json& r, int max_position_embeddings) {
   if (type == "linear") s.rope_type = RopeType::kLinear;
   else if (type == "llama3") s.rope_type = RopeType::kLlama3;
   else if (type == "yarn") s.rope_type = RopeType::kYarn;
-  else throw Error("RoPE scaling type \"" + type + "\" is not supported (kvlm has default, linear, llama3, yarn)");
+  else throw Error("RoPE scaling type \"" + printable(type) + "\" is not supported (kvlm has default, linear, llama3, yarn)");
   s.original_max_position_embeddings = optional<int>(r, "original_max_position_embeddings", 0);
   s.factor = optional<float>(r, "factor", 0.0f);
   if (s.factor == 0.0f && s.rope_type == RopeType::kYarn && s.original_max_position_embeddings > 0)
@@ -130,7 +131,7 @@ std::vector<LayerType> layer_types(const json& j) {
     const std::string name = entry.get<std::string>();
     if (name == "sliding_attention") types.push_back(LayerType::kSlidingAttention);
     else if (name == "full_attention") types.push_back(LayerType::kFullAttention);
-    else throw Error("layer type \"" + name + "\" is not supported (kvlm has sliding_attention, full_attention)");
+    else throw Error("layer type \"" + printable(name) + "\" is not supported (kvlm has sliding_attention, full_attention)");
   }
   return types;
 }
@@ -152,7 +153,7 @@ ModelConfig llama_like(const json& j, Architecture arch) {
   const std::string act = gemma ? optional_string(j, "hidden_activation", "gelu_pytorch_tanh") : optional_string(j, "hidden_act", "silu");
   if (act == "silu") c.hidden_act = Activation::kSilu;
   else if (act == "gelu_pytorch_tanh") c.hidden_act = Activation::kGeluTanh;
-  else throw Error("hidden_act \"" + act + "\" is not supported (kvlm has silu, gelu_pytorch_tanh)");
+  else throw Error("hidden_act \"" + printable(act) + "\" is not supported (kvlm has silu, gelu_pytorch_tanh)");
   c.rope_layout = RopeLayout::kHalfSplit;
   read_rope(j, c);
   if (optional<float>(j, "partial_rotary_factor", 1.0f) != 1.0f) throw Error("partial_rotary_factor is not supported");
@@ -198,7 +199,7 @@ ModelConfig gpt2(const json& j) {
   c.norm_eps = optional<float>(j, "layer_norm_epsilon", 1e-5f);
   const std::string act = optional_string(j, "activation_function", "gelu_new");
   if (act != "gelu_new" && act != "gelu_pytorch_tanh")
-    throw Error("activation_function \"" + act + "\" is not supported (kvlm has gelu_new)");
+    throw Error("activation_function \"" + printable(act) + "\" is not supported (kvlm has gelu_new)");
   c.hidden_act = Activation::kGeluTanh;
   c.rope_layout = RopeLayout::kNone;
   c.tie_word_embeddings = true;
@@ -224,13 +225,13 @@ ModelConfig config_from_hf_json(const json& j) {
   else if (type == "phi3") c = llama_like(j, Architecture::kPhi3);
   else if (type == "gpt2") c = gpt2(j);
   else if (type == "gemma3" || type.find("_vl") != std::string::npos || type.find("llava") != std::string::npos)
-    throw Error("model_type \"" + type + "\" has a multimodal tower, which kvlm does not support (gemma3_text is)");
+    throw Error("model_type \"" + printable(type) + "\" has a multimodal tower, which kvlm does not support (gemma3_text is)");
   else if (type.find("moe") != std::string::npos || type == "mixtral" || type == "dbrx")
-    throw Error("model_type \"" + type + "\" is a mixture-of-experts model, which kvlm does not support");
+    throw Error("model_type \"" + printable(type) + "\" is a mixture-of-experts model, which kvlm does not support");
   else if (type.rfind("deepseek", 0) == 0)
-    throw Error("model_type \"" + type + "\" uses multi-head latent attention (MLA), which kvlm does not support");
+    throw Error("model_type \"" + printable(type) + "\" uses multi-head latent attention (MLA), which kvlm does not support");
   else
-    throw Error("model_type \"" + type +
+    throw Error("model_type \"" + printable(type) +
                 "\" is not supported (kvlm has llama, qwen2, qwen3, mistral, gemma3_text, phi3, gpt2)");
   c.bos_token_id = optional<int>(j, "bos_token_id", -1);
   c.eos_token_ids = eos_ids(j);
@@ -245,12 +246,12 @@ ModelConfig read_hf_config(const std::filesystem::path& config_json) {
   try {
     in >> j;
   } catch (const json::exception& e) {
-    throw Error(config_json.string() + " is not valid JSON: " + e.what());
+    throw Error(config_json.string() + " is not valid JSON: " + printable(e.what(), 200));
   }
   try {
     return config_from_hf_json(j);
   } catch (const json::exception& e) {
-    throw Error(config_json.string() + " has a field of the wrong type: " + e.what());
+    throw Error(config_json.string() + " has a field of the wrong type: " + printable(e.what(), 200));
   }
 }
 

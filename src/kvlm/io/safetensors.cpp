@@ -12,6 +12,7 @@
 
 #include "kvlm/error.hpp"
 #include "kvlm/io/dtype.hpp"
+#include "kvlm/printable.hpp"
 
 namespace kvlm {
 namespace {
@@ -35,7 +36,7 @@ nlohmann::json parse_refusing_duplicate_keys(std::span<const std::byte> text, co
     if (event == Event::object_start) keys_per_object.emplace_back();
     else if (event == Event::object_end) keys_per_object.pop_back();
     else if (event == Event::key && !keys_per_object.back().insert(parsed.get<std::string>()).second)
-      throw Error(fname + " has a corrupt header: the key '" + parsed.get<std::string>() + "' appears twice");
+      throw Error(fname + " has a corrupt header: the key '" + printable(parsed.get<std::string>()) + "' appears twice");
     return true;
   };
   const char* begin = reinterpret_cast<const char*>(text.data());
@@ -58,8 +59,8 @@ SafetensorsFile::SafetensorsFile(const std::filesystem::path& path) : file_(path
   nlohmann::json j;
   try {
     j = parse_refusing_duplicate_keys(header, fname);
-  } catch (const nlohmann::json::exception&) {
-    throw Error(fname + " has a corrupt header: it is not valid JSON");
+  } catch (const nlohmann::json::exception& e) {  // its message quotes the bytes it read last
+    throw Error(fname + " has a corrupt header: it is not valid JSON (" + printable(e.what(), 200) + ")");
   }
   if (!j.is_object()) throw Error(fname + " has a corrupt header: it is not a JSON object");
 
@@ -70,7 +71,7 @@ SafetensorsFile::SafetensorsFile(const std::filesystem::path& path) : file_(path
           if (v.is_string()) metadata_[k] = v.get<std::string>();
       continue;
     }
-    const std::string where = fname + ": tensor '" + name + "'";
+    const std::string where = fname + ": tensor '" + printable(name) + "'";
     if (!info.is_object() || !info.contains("dtype") || !info.contains("shape") || !info.contains("data_offsets"))
       throw Error(where + " lacks dtype, shape or data_offsets");
     Entry e;
@@ -85,7 +86,7 @@ SafetensorsFile::SafetensorsFile(const std::filesystem::path& path) : file_(path
       throw Error(where + " has a dtype, shape or data_offsets of the wrong type");
     }
     const int esize = dtype_size(e.dtype);
-    if (esize == 0) throw Error(where + " has unsupported dtype " + e.dtype);
+    if (esize == 0) throw Error(where + " has unsupported dtype " + printable(e.dtype));
     // The element count by checked multiplication: [101]*10 + [0] overflows int64 before its
     // final 0 makes the product 0, so a later num_elements() would be undefined behaviour.
     int64_t count = 1;
@@ -118,7 +119,7 @@ void SafetensorsFile::refuse_overlaps(const std::string& fname) const {
     const auto& [prev_name, prev] = by_begin[i - 1];
     const auto& [name, e] = by_begin[i];
     if (e->begin < prev->end)
-      throw Error(fname + ": tensors '" + *prev_name + "' and '" + *name + "' overlap (bytes [" +
+      throw Error(fname + ": tensors '" + printable(*prev_name) + "' and '" + printable(*name) + "' overlap (bytes [" +
                   std::to_string(prev->begin) + ", " + std::to_string(prev->end) + ") and [" +
                   std::to_string(e->begin) + ", " + std::to_string(e->end) + "))");
   }
@@ -132,7 +133,7 @@ std::vector<std::string> SafetensorsFile::names() const {
 
 const SafetensorsFile::Entry& SafetensorsFile::entry(const std::string& name) const {
   auto it = entries_.find(name);
-  if (it == entries_.end()) throw Error(describe() + " has no tensor '" + name + "'");
+  if (it == entries_.end()) throw Error(describe() + " has no tensor '" + printable(name) + "'");
   return it->second;
 }
 
@@ -152,7 +153,7 @@ Tensor SafetensorsFile::read(const std::string& name) const {
   } else if (e.dtype == "BF16") {
     for (int64_t i = 0; i < n; ++i) dst[i] = bf16_to_fp32(load_le<uint16_t>(src + 2 * i));
   } else {
-    throw Error(describe() + ": tensor '" + name + "' has dtype " + e.dtype + ", expected F32, F16 or BF16");
+    throw Error(describe() + ": tensor '" + printable(name) + "' has dtype " + e.dtype + ", expected F32, F16 or BF16");
   }
   return t;
 }
@@ -167,7 +168,7 @@ std::vector<int64_t> SafetensorsFile::read_ints(const std::string& name) const {
   } else if (e.dtype == "I32") {
     for (int64_t i = 0; i < n; ++i) out[i] = load_le<int32_t>(src + 4 * i);
   } else {
-    throw Error(describe() + ": tensor '" + name + "' has dtype " + e.dtype + ", expected I64 or I32");
+    throw Error(describe() + ": tensor '" + printable(name) + "' has dtype " + e.dtype + ", expected I64 or I32");
   }
   return out;
 }

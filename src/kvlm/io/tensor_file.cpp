@@ -2,14 +2,15 @@
 #include "kvlm/io/tensor_file.hpp"
 
 #include "kvlm/error.hpp"
+#include "kvlm/printable.hpp"
 
 namespace kvlm {
 
 Tensor read_checked(const TensorFile& file, const std::string& name, const Shape& expected) {
-  if (!file.contains(name)) throw Error(file.describe() + " has no tensor '" + name + "'");
+  if (!file.contains(name)) throw Error(file.describe() + " has no tensor '" + printable(name) + "'");
   const Shape actual = file.shape(name);
   if (actual != expected)
-    throw Error(file.describe() + ": tensor '" + name + "' has shape " + shape_string(actual) + ", expected " +
+    throw Error(file.describe() + ": tensor '" + printable(name) + "' has shape " + shape_string(actual) + ", expected " +
                 shape_string(expected));
   return file.read(name);
 }

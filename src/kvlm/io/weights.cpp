@@ -5,6 +5,7 @@
 
 #include "kvlm/error.hpp"
 #include "kvlm/io/load.hpp"
+#include "kvlm/printable.hpp"
 
 namespace kvlm {
 namespace {
@@ -123,7 +124,7 @@ void refuse_extra_layers(const ModelConfig& c, const TensorFile& f) {
   for (const std::string& name : f.names()) {
     const int64_t layer = layer_of(name);
     if (layer >= c.num_hidden_layers)
-      throw Error(f.describe() + " holds tensor '" + name + "' of layer " + std::to_string(layer) + ", but the model has " +
+      throw Error(f.describe() + " holds tensor '" + printable(name) + "' of layer " + std::to_string(layer) + ", but the model has " +
                   std::to_string(c.num_hidden_layers) + " layers (num_hidden_layers in config.json, block_count in GGUF)");
   }
 }

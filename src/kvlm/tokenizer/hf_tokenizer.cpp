@@ -6,6 +6,7 @@
 
 #include "kvlm/error.hpp"
 #include "kvlm/tokenizer/utf8.hpp"
+#include "kvlm/printable.hpp"
 
 namespace kvlm {
 
@@ -52,7 +53,7 @@ HfTokenizer::HfTokenizer(HfTokenizerConfig config)
   const std::size_t max_size = static_cast<std::size_t>(vocab_size_) + config.added_tokens.size();
   for (const AddedToken& t : config.added_tokens) {
     if (t.id < 0 || static_cast<std::size_t>(t.id) >= max_size)
-      throw Error("added token \"" + t.content + "\" has id " + std::to_string(t.id) + ", outside 0.." +
+      throw Error("added token \"" + printable(t.content) + "\" has id " + std::to_string(t.id) + ", outside 0.." +
                   std::to_string(max_size - 1));
     added_content_[t.id] = t.content;
     added_ids_[t.content] = t.id;

@@ -11,6 +11,7 @@
 
 #include "kvlm/error.hpp"
 #include "kvlm/tokenizer/hf_tokenizer.hpp"
+#include "kvlm/printable.hpp"
 
 namespace kvlm {
 
@@ -19,7 +20,7 @@ using nlohmann::json;
 namespace {
 
 [[noreturn]] void unsupported(const std::string& section, const std::string& type) {
-  throw Error("tokenizer.json: " + section + " type \"" + type + "\" is not supported");
+  throw Error("tokenizer.json: " + section + " type \"" + printable(type) + "\" is not supported");
 }
 
 // A JSON integer in 0..limit-1, range-checked before any cast: get<int> on 2147483648 or 1e30 is
@@ -84,7 +85,7 @@ std::vector<PreTokenizerStep> read_pre_tokenizer(const json& node) {
     if (type == "Split") {
       const auto behavior = n.at("behavior").get<std::string>();
       if (behavior != "Isolated" || n.value("invert", false))
-        throw Error("tokenizer.json: Split pre-tokenizer with behavior " + behavior + " (or invert) is not supported");
+        throw Error("tokenizer.json: Split pre-tokenizer with behavior " + printable(behavior) + " (or invert) is not supported");
       step.kind = PreTokenizerStep::Kind::kSplit;
       step.pattern = split_regex(n.at("pattern"));
     } else if (type == "ByteLevel") {
@@ -245,7 +246,7 @@ HfTokenizerConfig read_tokenizer_json(const std::filesystem::path& path) {
   try {
     j = json::parse(buffer.str());
   } catch (const json::exception& e) {  // parse_error, and out_of_range for numbers like 1e999
-    throw Error(path.filename().string() + " is not valid JSON (" + e.what() + ")");
+    throw Error(path.filename().string() + " is not valid JSON (" + printable(e.what(), 200) + ")");
   }
   try {
     if (!j.is_object()) throw Error("tokenizer.json: the top level is not an object");
@@ -273,7 +274,7 @@ HfTokenizerConfig read_tokenizer_json(const std::filesystem::path& path) {
     find_bos_eos(path, c);
     return c;
   } catch (const json::exception& e) {
-    throw Error("tokenizer.json: a field is missing or has the wrong type (" + std::string(e.what()) + ")");
+    throw Error("tokenizer.json: a field is missing or has the wrong type (" + printable(e.what(), 200) + ")");
   }
 }
 
