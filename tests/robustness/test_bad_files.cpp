@@ -2,6 +2,10 @@
 // never a crash. The files are made here from a good fixture, one defect each.
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+
+#include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <limits>
@@ -373,6 +377,40 @@ TEST_F(BadFiles, Issue14ErrorMessagesEscapeBytesFromFiles) {
   const std::string kv = str("key\xff") + u32(4) + u32(7);  // a uint32 value
   write(dir_ / "bad.gguf", "GGUF" + u32(3) + u64(0) + u64(2) + kv + kv);
   expect_escaped(error_of([&] { load_model(dir_ / "bad.gguf"); }), "metadata key 'key\\xff' appears twice");
+}
+
+// --check-tensors (LoadOptions::check_tensors): a weight holding NaN or Inf is named with the flat
+// index of the value; without it the model loads, as the scan costs a pass over every weight.
+TEST_F(BadFiles, CheckTensorsNamesTheFirstNonFiniteWeight) {
+  const std::string name = "model.layers.1.mlp.up_proj.weight";
+  const Tensor good = SafetensorsFile(good_ / "model.safetensors").read(name);
+  for (const float bad : {std::numeric_limits<float>::quiet_NaN(), -std::numeric_limits<float>::infinity()}) {
+    Tensor t = good;
+    t.data.data()[7] = bad;
+    write_weights_with(name, t.shape, std::vector<float>(t.data.data(), t.data.data() + t.data.size()));
+    EXPECT_NO_THROW(load_model(dir_));
+    const std::string expected = "model.safetensors: tensor '" + name + "' holds " + (std::isnan(bad) ? "NaN" : "Inf") +
+                                 " at flat index 7";
+    try {
+      load_model(dir_, {.check_tensors = true});
+      ADD_FAILURE() << "loaded a weight holding " << bad;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(expected), std::string::npos) << e.what();
+    }
+  }
+  // The CLI: generate, logits and compare take the flag; one sentence and exit 1.
+  for (const std::string& args : std::vector<std::string>{"generate --prompt-ids 1 -n 1", "logits --prompt-ids 1",
+                                                           "compare --reference " + (good_ / "reference.safetensors").string()}) {
+    const std::string command = test::kvlm_binary().string() + " " + args + " -m " + dir_.string() + " --check-tensors 2>&1";
+    FILE* pipe = popen(command.c_str(), "r");
+    std::string output;
+    char buffer[4096];
+    for (size_t n; (n = fread(buffer, 1, sizeof(buffer), pipe)) > 0;) output.append(buffer, n);
+    const int status = pclose(pipe);
+    EXPECT_EQ(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 1) << args << ": " << output;
+    EXPECT_NE(output.find("kvlm: error: model.safetensors: tensor '" + name + "' holds Inf at flat index 7"), std::string::npos)
+        << args << ": " << output;
+  }
 }
 
 TEST_F(BadFiles, MissingFilesAndUnknownFormats) {
