@@ -278,6 +278,9 @@ TEST_F(BadFiles, Issue14SafetensorsShapeOverflowBeforeAZeroDimension) {
   shape += "0]";
   write(dir_ / "model.safetensors", safetensors_bytes(R"({"t": {"dtype": "F32", "shape": )" + shape + R"(, "data_offsets": [0, 0]}})", 0));
   expect_error("tensor 't' has an absurd shape [101, 101, 101, 101, 101, 101, 101, 101, 101, 101, 0] (its element count overflows)");
+  // 2^62 elements fit an int64, but not their bytes in a uint64: refused before that product.
+  write(dir_ / "model.safetensors", safetensors_bytes(R"({"t": {"dtype": "F32", "shape": [4611686018427387904], "data_offsets": [0, 4]}})", 4));
+  expect_error("tensor 't' holds 4 bytes but its shape [4611686018427387904] of F32 needs more than the file holds");
 }
 
 // Issue 14: two tensors could share bytes; a crafted header aliased one weight onto another.

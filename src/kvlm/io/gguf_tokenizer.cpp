@@ -2,9 +2,9 @@
 // Not a new tokenizer: "gpt2" becomes an HfTokenizer (byte-level BPE), "llama" a SentencePieceTokenizer.
 #include "kvlm/error.hpp"
 #include "kvlm/io/gguf.hpp"
+#include "kvlm/printable.hpp"
 #include "kvlm/tokenizer/hf_tokenizer.hpp"
 #include "kvlm/tokenizer/sentencepiece.hpp"
-#include "kvlm/printable.hpp"
 
 namespace kvlm::gguf {
 namespace {

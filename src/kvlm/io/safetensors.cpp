@@ -99,11 +99,12 @@ SafetensorsFile::SafetensorsFile(const std::filesystem::path& path) : file_(path
       throw Error(where + " has data_offsets [" + std::to_string(e.begin) + ", " + std::to_string(e.end) +
                   ") outside the data section of " + std::to_string(data_size) +
                   " bytes (is the file truncated?)");
-    const uint64_t elements = static_cast<uint64_t>(count);  // <= data_size, then no product below overflows
-    if (elements > data_size || e.end - e.begin != elements * esize)
+    const uint64_t elements = static_cast<uint64_t>(count);
+    const bool fits = elements <= data_size;  // then elements * esize cannot overflow
+    if (!fits || e.end - e.begin != elements * esize)
       throw Error(where + " holds " + std::to_string(e.end - e.begin) + " bytes but its shape " +
-                  shape_string(e.shape) + " of " + e.dtype + " needs " + std::to_string(elements) + " x " +
-                  std::to_string(esize));
+                  shape_string(e.shape) + " of " + e.dtype + " needs " +
+                  (fits ? std::to_string(elements * esize) : "more than the file holds"));
     entries_.emplace(name, std::move(e));
   }
   refuse_overlaps(fname);

@@ -7,8 +7,8 @@
 #include <queue>
 
 #include "kvlm/error.hpp"
-#include "kvlm/tokenizer/utf8.hpp"
 #include "kvlm/printable.hpp"
+#include "kvlm/tokenizer/utf8.hpp"
 
 namespace kvlm {
 

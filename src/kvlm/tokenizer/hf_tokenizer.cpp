@@ -5,8 +5,8 @@
 #include <algorithm>
 
 #include "kvlm/error.hpp"
-#include "kvlm/tokenizer/utf8.hpp"
 #include "kvlm/printable.hpp"
+#include "kvlm/tokenizer/utf8.hpp"
 
 namespace kvlm {
 

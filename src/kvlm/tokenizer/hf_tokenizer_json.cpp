@@ -10,8 +10,8 @@
 #include <nlohmann/json.hpp>
 
 #include "kvlm/error.hpp"
-#include "kvlm/tokenizer/hf_tokenizer.hpp"
 #include "kvlm/printable.hpp"
+#include "kvlm/tokenizer/hf_tokenizer.hpp"
 
 namespace kvlm {
 

@@ -7,9 +7,9 @@
 #include <sstream>
 
 #include "kvlm/error.hpp"
+#include "kvlm/printable.hpp"
 #include "kvlm/tokenizer/protobuf_reader.hpp"
 #include "kvlm/tokenizer/sentencepiece.hpp"
-#include "kvlm/printable.hpp"
 
 namespace kvlm {
 
