@@ -14,7 +14,7 @@ namespace {
 
 struct CompareArgs {
   std::string model, reference;
-  bool json = false;
+  bool json = false, check_tensors = false;
   int threads = 0;
 };
 
@@ -36,7 +36,7 @@ nlohmann::json to_json(const PromptComparison& c) {
 
 void run(const CompareArgs& a) {
   set_threads(a.threads);
-  const Model model = load_model(a.model);
+  const Model model = load_model(a.model, {.check_tensors = a.check_tensors});
   const Tolerance tol;
   bool all_ok = true;
   nlohmann::json results = nlohmann::json::array();
@@ -77,6 +77,7 @@ void add_compare(CLI::App& app) {
   cmd->add_option("--reference", a->reference, "reference.safetensors from scripts/reference/make_reference.py")
       ->required();
   cmd->add_flag("--json", a->json, "print one JSON object");
+  add_check_tensors_flag(cmd, a->check_tensors);
   cmd->add_option("--threads", a->threads, "CPU threads (0 = all)");
   cmd->callback([a] { run(*a); });
 }

@@ -71,6 +71,10 @@ void TextStream::print_new_text(bool final) {
   read_ = ids_.size();
 }
 
+void add_check_tensors_flag(CLI::App* cmd, bool& check_tensors) {
+  cmd->add_flag("--check-tensors", check_tensors, "scan every weight at load; name the first NaN or Inf and exit 1");
+}
+
 void add_sampler_options(CLI::App* cmd, SamplerConfig& s) {
   cmd->add_option("--temp", s.temperature, "temperature; 0 = greedy")->capture_default_str();
   cmd->add_option("--top-k", s.top_k, "sample from the k most likely tokens (0 = all)")->capture_default_str();

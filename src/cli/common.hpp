@@ -48,6 +48,10 @@ class TextStream {
 void add_sampler_options(CLI::App* cmd, SamplerConfig& sampler);
 void check_sampler_options(const std::string& command, const SamplerConfig& sampler);
 
+// --check-tensors (generate, logits, compare): load with LoadOptions::check_tensors, so a weight
+// holding NaN or Inf is named, with its flat index, before anything runs (exit 1).
+void add_check_tensors_flag(CLI::App* cmd, bool& check_tensors);
+
 // The context a command works in: -c N (0 = the model's max_position_embeddings). A value above
 // the model's context is clamped to it, with a one-line note on stderr.
 int context_size(int requested, int model_context);

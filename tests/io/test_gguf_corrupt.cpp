@@ -225,6 +225,63 @@ TEST(GgufModel, RefusesUnsupportedArchitecturesAndFeaturesByName) {
   refused(longrope, "LongRoPE");
 }
 
+// A copy of `bytes` with the uint32 metadata value of `key` set to `value`.
+std::string with_u32(std::string bytes, const std::string& key, uint32_t value) {
+  const size_t at = bytes.find(key);
+  EXPECT_NE(at, std::string::npos) << key;
+  uint32_t type = 0;
+  std::memcpy(&type, bytes.data() + at + key.size(), 4);
+  EXPECT_EQ(type, 4u) << key << " is not a uint32";
+  std::memcpy(bytes.data() + at + key.size() + 4, &value, 4);
+  return bytes;
+}
+
+// The kvlm::Error message of loading `bytes` as a model ("" if it loaded).
+std::string load_error(const std::string& bytes) {
+  const auto path = write(bytes);
+  std::string message;
+  try {
+    load_model(path);
+  } catch (const Error& e) {
+    message = e.what();
+  }
+  std::filesystem::remove(path);
+  return message;
+}
+
+// Issue 14: tensors of layers at or past block_count were silently ignored, so a file claiming
+// one block ran a different (truncated) model than the one it holds.
+TEST(GgufModel, Issue14BlockCountMustCoverEveryLayerPresent) {
+  const std::string good = read_all(test::data_dir() / "gguf" / "llama-tiny.q.gguf");
+  EXPECT_EQ(load_error(good), "");
+  const std::string message = load_error(with_u32(good, "llama.block_count", 1));
+  EXPECT_NE(message.find("holds tensor 'model.layers.1."), std::string::npos) << message;
+  EXPECT_NE(message.find("of layer 1, but the model has 1 layers"), std::string::npos) << message;
+}
+
+// Issue 14: a uint32 eos/bos id of 2^32-1 became -1 ("no such token") through a cast to int;
+// now every special id is checked against the vocabulary.
+TEST(GgufModel, Issue14SpecialTokenIdsAreCheckedAgainstTheVocabulary) {
+  const std::string good = read_all(test::data_dir() / "gguf" / "llama-tiny.q.gguf");
+  for (const char* key : {"tokenizer.ggml.eos_token_id", "tokenizer.ggml.bos_token_id"}) {
+    const std::string message = load_error(with_u32(good, key, 0xFFFFFFFFu));
+    EXPECT_NE(message.find("metadata '" + std::string(key) + "' is token id 4294967295, outside the vocabulary 0.."),
+              std::string::npos)
+        << message;
+  }
+  const auto path = write(with_u32(good, "tokenizer.ggml.eos_token_id", 0xFFFFFFFFu), "tokenizer");
+  std::string message;
+  try {
+    read_tokenizer_data(GgufFile(path));
+  } catch (const Error& e) {
+    message = e.what();
+  }
+  std::filesystem::remove(path);
+  EXPECT_NE(message.find("names the special token id 4294967295 (tokenizer.ggml.eos_token_id) but has only"),
+            std::string::npos)
+      << message;
+}
+
 TEST(GgufCorrupt, SeededByteFlipsNeverCrash) {
   // Flip random bytes in the header and metadata of a real fixture: open must either succeed or
   // throw kvlm::Error (ASan/UBSan builds catch the rest).

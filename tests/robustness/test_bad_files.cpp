@@ -2,12 +2,20 @@
 // never a crash. The files are made here from a good fixture, one defect each.
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
 #include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "kvlm/error.hpp"
 #include "kvlm/io/load.hpp"
 #include "kvlm/io/safetensors.hpp"
+#include "kvlm/printable.hpp"
+#include "kvlm/tokenizer/tokenizer.hpp"
 #include "paths.hpp"
 
 namespace kvlm {
@@ -183,6 +191,32 @@ TEST_F(BadFiles, Issue14ConfigNumbers) {
   expect_error("is not valid JSON");
 }
 
+// Issue 14: a string field holding a number (or a number field holding a string) reached
+// nlohmann's get<> and came out as a type_error; each is now refused by the field's name.
+TEST_F(BadFiles, Issue14ConfigFieldsOfTheWrongType) {
+  fs::copy_file(good_ / "model.safetensors", dir_ / "model.safetensors");
+  const nlohmann::json config = nlohmann::json::parse(bytes_of(good_ / "config.json"));
+  auto with = [&](const std::string& key, const nlohmann::json& value) {
+    nlohmann::json c = config;
+    c[key] = value;
+    write(dir_ / "config.json", c.dump());
+  };
+  with("model_type", 7);
+  expect_error("config.json field \"model_type\" is not a string");
+  with("hidden_act", nlohmann::json::array({"silu"}));
+  expect_error("config.json field \"hidden_act\" is not a string");
+  with("rope_scaling", {{"rope_type", 3}});
+  expect_error("config.json field \"rope_type\" is not a string");
+  with("rope_parameters", {{"rope_theta", "big"}, {"rope_type", "default"}});  // was a raw value<float>()
+  expect_error("config.json field \"rope_theta\" is not a number");
+  with("tie_word_embeddings", 1);
+  expect_error("config.json field \"tie_word_embeddings\" is not true or false");
+  with("eos_token_id", nlohmann::json::array({2, "</s>"}));
+  expect_error("config.json field \"eos_token_id\" is not a number or a list of numbers");
+  with("bos_token_id", 2147483648.0);
+  expect_error("config.json field \"bos_token_id\" (2147483648.0) is outside the range of an int");
+}
+
 TEST_F(BadFiles, Llama2cTruncatedOrNotACheckpoint) {
   const std::string bytes = bytes_of(good_ / "llama2c.bin");
   write(dir_ / "model.bin", bytes.substr(0, bytes.size() - 100));
@@ -191,6 +225,195 @@ TEST_F(BadFiles, Llama2cTruncatedOrNotACheckpoint) {
   expect_error("is truncated or corrupt: the llama2.c header", dir_ / "model.bin");
   write(dir_ / "model.bin", std::string(28, '\xff'));  // every header field -1
   expect_error("is not a llama2.c checkpoint", dir_ / "model.bin");
+}
+
+// Issue 14: a vocab_size of INT32_MIN was negated (signed overflow); a header describing a
+// smaller model than the file, or trailing bytes, were silently accepted.
+TEST_F(BadFiles, Issue14Llama2cHeaderMustDescribeTheWholeFile) {
+  const std::string good = bytes_of(good_ / "llama2c.bin");
+  auto with_field = [&](int index, int32_t value) {
+    std::string bytes = good;
+    std::memcpy(bytes.data() + index * sizeof(int32_t), &value, sizeof(value));
+    return bytes;
+  };
+  constexpr int kLayers = 2, kVocab = 5;  // run.c's Config order: dim, hidden_dim, n_layers, n_heads, n_kv_heads, vocab_size, seq_len
+  write(dir_ / "model.bin", with_field(kVocab, std::numeric_limits<int32_t>::min()));
+  expect_error("vocab_size -2147483648) is invalid", dir_ / "model.bin");
+  write(dir_ / "model.bin", good + std::string(12, '\0'));
+  expect_error("has 12 bytes after the weights: its header implies " + std::to_string(good.size()) +
+                   " bytes but the file has " + std::to_string(good.size() + 12),
+               dir_ / "model.bin");
+  int32_t layers = 0;
+  std::memcpy(&layers, good.data() + kLayers * sizeof(int32_t), sizeof(layers));
+  ASSERT_GT(layers, 1);
+  write(dir_ / "model.bin", with_field(kLayers, layers - 1));  // one layer fewer: the rest looked like trailing data
+  expect_error("bytes after the weights: its header implies", dir_ / "model.bin");
+}
+
+// Issue 14: with num_hidden_layers smaller than the layers in the safetensors, the extra layers
+// were silently ignored and a different model ran.
+TEST_F(BadFiles, Issue14NumHiddenLayersMustCoverEveryLayerPresent) {
+  fs::copy_file(good_ / "model.safetensors", dir_ / "model.safetensors");
+  nlohmann::json config = nlohmann::json::parse(bytes_of(good_ / "config.json"));
+  const int layers = config["num_hidden_layers"].get<int>();
+  ASSERT_GT(layers, 1);
+  config["num_hidden_layers"] = layers - 1;
+  write(dir_ / "config.json", config.dump());
+  expect_error("holds tensor 'model.layers." + std::to_string(layers - 1) + ".");
+  expect_error("of layer " + std::to_string(layers - 1) + ", but the model has " + std::to_string(layers - 1) +
+               " layers (num_hidden_layers in config.json");
+}
+
+// A safetensors file made from its JSON header text and `data_bytes` zero bytes of data.
+std::string safetensors_bytes(const std::string& header, size_t data_bytes) {
+  const uint64_t len = header.size();
+  return std::string(reinterpret_cast<const char*>(&len), sizeof(len)) + header + std::string(data_bytes, '\0');
+}
+
+// Issue 14: the element count saturated, so [101]*10 + [0] passed as 0 elements and num_elements()
+// then overflowed int64 (undefined behaviour) on the way to its final 0.
+TEST_F(BadFiles, Issue14SafetensorsShapeOverflowBeforeAZeroDimension) {
+  std::string shape = "[";
+  for (int i = 0; i < 10; ++i) shape += "101, ";
+  shape += "0]";
+  write(dir_ / "model.safetensors", safetensors_bytes(R"({"t": {"dtype": "F32", "shape": )" + shape + R"(, "data_offsets": [0, 0]}})", 0));
+  expect_error("tensor 't' has an absurd shape [101, 101, 101, 101, 101, 101, 101, 101, 101, 101, 0] (its element count overflows)");
+  // 2^62 elements fit an int64, but not their bytes in a uint64: refused before that product.
+  write(dir_ / "model.safetensors", safetensors_bytes(R"({"t": {"dtype": "F32", "shape": [4611686018427387904], "data_offsets": [0, 4]}})", 4));
+  expect_error("tensor 't' holds 4 bytes but its shape [4611686018427387904] of F32 needs more than the file holds");
+}
+
+// Issue 14: two tensors could share bytes; a crafted header aliased one weight onto another.
+TEST_F(BadFiles, Issue14SafetensorsOverlappingTensors) {
+  write(dir_ / "model.safetensors",
+        safetensors_bytes(R"({"a": {"dtype": "F32", "shape": [4], "data_offsets": [0, 16]},)"
+                          R"( "b": {"dtype": "F32", "shape": [4], "data_offsets": [8, 24]}})",
+                          24));
+  expect_error("tensors 'a' and 'b' overlap (bytes [0, 16) and [8, 24))");
+}
+
+// Issue 14: nlohmann::json silently kept the last of two equal keys, so a header naming a
+// tensor twice loaded whichever came last.
+TEST_F(BadFiles, Issue14SafetensorsDuplicateHeaderKeys) {
+  write(dir_ / "model.safetensors",
+        safetensors_bytes(R"({"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]},)"
+                          R"( "a": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]}})",
+                          8));
+  expect_error("has a corrupt header: the key 'a' appears twice");
+  write(dir_ / "model.safetensors",  // inside a tensor's entry too
+        safetensors_bytes(R"({"a": {"dtype": "F32", "shape": [1], "shape": [2], "data_offsets": [0, 4]}})", 8));
+  expect_error("has a corrupt header: the key 'shape' appears twice");
+}
+
+// Issue 14: reading a tensor with no elements passed memcpy a nullptr (UBSan: null pointer
+// passed as argument declared nonnull), even for 0 bytes. It reads as an empty tensor.
+TEST_F(BadFiles, Issue14SafetensorsEmptyTensorReadsWithoutNullMemcpy) {
+  write(dir_ / "model.safetensors",
+        safetensors_bytes(R"({"empty": {"dtype": "F32", "shape": [0, 4], "data_offsets": [0, 0]},)"
+                          R"( "half": {"dtype": "F16", "shape": [0], "data_offsets": [0, 0]}})",
+                          0));
+  const SafetensorsFile file(dir_ / "model.safetensors");
+  EXPECT_EQ(file.read("empty").data.size(), 0);
+  EXPECT_EQ(file.read("half").data.size(), 0);
+  SafetensorsWriter w;
+  w.add("empty", {0, 4}, static_cast<const float*>(nullptr));
+  w.write(dir_ / "written.safetensors");
+  EXPECT_EQ(SafetensorsFile(dir_ / "written.safetensors").shape("empty"), (Shape{0, 4}));
+}
+
+// A tiny UTF-8 check of the test's own (not the library's), for error messages.
+bool is_valid_utf8(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    const auto b = static_cast<unsigned char>(s[i]);
+    const size_t len = b < 0x80 ? 1 : (b >> 5) == 0x6 ? 2 : (b >> 4) == 0xE ? 3 : (b >> 3) == 0x1E ? 4 : 0;
+    if (len == 0 || i + len > s.size()) return false;
+    for (size_t k = 1; k < len; ++k)
+      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
+    i += len;
+  }
+  return true;
+}
+
+TEST(Printable, EscapesInvalidUtf8AndControlsAndCutsLongValues) {
+  EXPECT_EQ(printable("model.norm.weight"), "model.norm.weight");
+  EXPECT_EQ(printable("w\xff\n"), "w\\xff\\x0a");
+  EXPECT_EQ(printable("caf\xc3\xa9 \xe2\x96\x81"), "caf\xc3\xa9 \xe2\x96\x81");  // valid UTF-8 is kept
+  EXPECT_EQ(printable("\xc3"), "\\xc3");                                              // a cut-off character
+  EXPECT_EQ(printable("\xc2\x85"), "\\xc2\\x85");                                    // U+0085, a C1 control
+  EXPECT_EQ(printable(std::string(100, 'a'), 10), std::string(10, 'a') + "\xE2\x80\xA6");
+  EXPECT_EQ(printable("ab\xe2\x96\x81", 4), "ab\xE2\x80\xA6");  // never cut inside a character
+}
+
+// Issue 14: names and strings from a file went into error messages byte for byte, so a name
+// holding \xff made the message (and the CLI's stderr) invalid UTF-8. They are now escaped.
+TEST_F(BadFiles, Issue14ErrorMessagesEscapeBytesFromFiles) {
+  auto expect_escaped = [](const std::string& message, const std::string& expected) {
+    EXPECT_TRUE(is_valid_utf8(message)) << message;
+    EXPECT_NE(message.find(expected), std::string::npos) << message;
+  };
+  auto error_of = [](auto&& f) -> std::string {
+    try {
+      f();
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return "(no error)";
+  };
+  // safetensors: a tensor name with a raw \xff byte is not valid JSON; nlohmann's message quotes it.
+  write(dir_ / "model.safetensors", safetensors_bytes("{\"w\xff\": {\"dtype\": \"F32\", \"shape\": [1], \"data_offsets\": [0, 4]}}", 4));
+  expect_escaped(error_of([&] { SafetensorsFile f(dir_ / "model.safetensors"); }), "\\xff");
+  // ... and one spelled \u0007 in the JSON is a control character in the name.
+  write(dir_ / "model.safetensors", safetensors_bytes(R"({"w\u0007": {"dtype": "X9", "shape": [1], "data_offsets": [0, 4]}})", 4));
+  expect_escaped(error_of([&] { SafetensorsFile f(dir_ / "model.safetensors"); }), "tensor 'w\\x07' has unsupported dtype X9");
+  // tokenizer.json: a raw \xff byte, and a control character in a type name.
+  write(dir_ / "tokenizer.json", "{\"model\": {\"type\": \"BPE\xff\"}}");
+  expect_escaped(error_of([&] { load_tokenizer(dir_ / "tokenizer.json"); }), "\\xff");
+  write(dir_ / "tokenizer.json", R"({"model": {"type": "Uni\u001bgram", "vocab": []}})");
+  expect_escaped(error_of([&] { load_tokenizer(dir_ / "tokenizer.json"); }), "model type \"Uni\\x1bgram\" is not supported");
+  // GGUF: a metadata key name with \xff (GGUF strings are raw bytes), twice.
+  auto str = [](const std::string& s) {
+    const uint64_t n = s.size();
+    return std::string(reinterpret_cast<const char*>(&n), 8) + s;
+  };
+  auto u32 = [](uint32_t v) { return std::string(reinterpret_cast<const char*>(&v), 4); };
+  auto u64 = [](uint64_t v) { return std::string(reinterpret_cast<const char*>(&v), 8); };
+  const std::string kv = str("key\xff") + u32(4) + u32(7);  // a uint32 value
+  write(dir_ / "bad.gguf", "GGUF" + u32(3) + u64(0) + u64(2) + kv + kv);
+  expect_escaped(error_of([&] { load_model(dir_ / "bad.gguf"); }), "metadata key 'key\\xff' appears twice");
+}
+
+// --check-tensors (LoadOptions::check_tensors): a weight holding NaN or Inf is named with the flat
+// index of the value; without it the model loads, as the scan costs a pass over every weight.
+TEST_F(BadFiles, CheckTensorsNamesTheFirstNonFiniteWeight) {
+  const std::string name = "model.layers.1.mlp.up_proj.weight";
+  const Tensor good = SafetensorsFile(good_ / "model.safetensors").read(name);
+  for (const float bad : {std::numeric_limits<float>::quiet_NaN(), -std::numeric_limits<float>::infinity()}) {
+    Tensor t = good;
+    t.data.data()[7] = bad;
+    write_weights_with(name, t.shape, std::vector<float>(t.data.data(), t.data.data() + t.data.size()));
+    EXPECT_NO_THROW(load_model(dir_));
+    const std::string expected = "model.safetensors: tensor '" + name + "' holds " + (std::isnan(bad) ? "NaN" : "Inf") +
+                                 " at flat index 7";
+    try {
+      load_model(dir_, {.check_tensors = true});
+      ADD_FAILURE() << "loaded a weight holding " << bad;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(expected), std::string::npos) << e.what();
+    }
+  }
+  // The CLI: generate, logits and compare take the flag; one sentence and exit 1.
+  for (const std::string& args : std::vector<std::string>{"generate --prompt-ids 1 -n 1", "logits --prompt-ids 1",
+                                                           "compare --reference " + (good_ / "reference.safetensors").string()}) {
+    const std::string command = test::kvlm_binary().string() + " " + args + " -m " + dir_.string() + " --check-tensors 2>&1";
+    FILE* pipe = popen(command.c_str(), "r");
+    std::string output;
+    char buffer[4096];
+    for (size_t n; (n = fread(buffer, 1, sizeof(buffer), pipe)) > 0;) output.append(buffer, n);
+    const int status = pclose(pipe);
+    EXPECT_EQ(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 1) << args << ": " << output;
+    EXPECT_NE(output.find("kvlm: error: model.safetensors: tensor '" + name + "' holds Inf at flat index 7"), std::string::npos)
+        << args << ": " << output;
+  }
 }
 
 TEST_F(BadFiles, MissingFilesAndUnknownFormats) {

@@ -181,6 +181,37 @@ TEST(Issue14, TokenizerJsonLimitsAndForeignExceptions) {
   EXPECT_NE(error_of([&] { tokenizer->encode("o", false); }).find("normalized text would exceed"), std::string::npos);
 }
 
+// Issue 14: added_tokens ids were read with a raw get<int>; INT_MAX made vocab_size_ = id + 1
+// overflow and a later resize throw std::length_error (vector::_M_default_append). An added token
+// names a vocabulary entry or extends the vocabulary by one, so its id is checked against that.
+TEST(Issue14, AddedTokenIdsAreCheckedAgainstTheVocabulary) {
+  const std::string model = R"("model": {"type": "BPE", "vocab": {"a": 0, "b": 1}, "merges": []})";
+  const struct {
+    std::string added, expected;
+  } cases[] = {
+      {R"([{"id": 2147483647, "content": "<x>"}])", "added_tokens id 2147483647 is outside 0..2"},
+      {R"([{"id": 100000000, "content": "<x>"}])", "added_tokens id 100000000 is outside 0..2"},
+      {R"([{"id": 4294967298, "content": "<x>"}])", "added_tokens id 4294967298 is outside 0..2"},
+      {R"([{"id": -1, "content": "<x>"}])", "added_tokens id -1 is outside 0..2"},
+      {R"([{"id": 2.5, "content": "<x>"}])", "added_tokens id 2.5 is outside 0..2"},
+      {R"([{"id": "2", "content": "<x>"}])", "added_tokens id has the wrong type (not a number)"},
+  };
+  for (const auto& c : cases) {
+    const ScratchFile file("tokenizer.json", "{" + model + R"(, "added_tokens": )" + c.added + "}");
+    const std::string message = error_of([&] { kvlm::load_tokenizer(file.path); });
+    EXPECT_NE(message.find(c.expected), std::string::npos) << "got: " << message;
+  }
+  // The post-processor's ids: a raw get<std::vector<int>> before, now checked the same way.
+  const ScratchFile post("tokenizer.json", "{" + model + R"(, "post_processor": {"type": "TemplateProcessing",
+      "single": [{"SpecialToken": {"id": "<s>"}}, {"Sequence": {"id": "A"}}],
+      "special_tokens": {"<s>": {"ids": [4294967296]}}}})");
+  const std::string message = error_of([&] { kvlm::load_tokenizer(post.path); });
+  EXPECT_NE(message.find("post_processor id 4294967296 is outside 0..1"), std::string::npos) << "got: " << message;
+  // The next id after the vocabulary still extends it.
+  const ScratchFile ok("tokenizer.json", "{" + model + R"(, "added_tokens": [{"id": 2, "content": "<x>"}]})");
+  EXPECT_EQ(kvlm::load_tokenizer(ok.path)->vocab_size(), 3);
+}
+
 TEST(CorruptFiles, SentencePieceModel) {
   const std::string good = read_bytes(fixtures() / "tiny_sentencepiece" / "tokenizer.model");
   for (std::size_t cut : {good.size() - 1, good.size() / 2, std::size_t{3}}) {

@@ -16,6 +16,7 @@
 #include "kvlm/error.hpp"
 #include "kvlm/io/dtype.hpp"
 #include "kvlm/io/gguf_quant.hpp"
+#include "kvlm/printable.hpp"
 
 namespace kvlm::gguf {
 namespace {
@@ -142,13 +143,14 @@ class Reader {
 };
 
 // n_elements of a tensor, refusing dimensions whose product could not fit in the file.
-int64_t checked_elements(const Reader& r, const std::string& name, const std::vector<int64_t>& ne,
+// `tensor` names it in messages: "tensor 'blk.0.attn_q.weight'".
+int64_t checked_elements(const Reader& r, const std::string& tensor, const std::vector<int64_t>& ne,
                          uint64_t max_elements) {
   uint64_t n = 1;
   for (int64_t d : ne) {
-    if (d <= 0) r.fail("tensor '" + name + "' has a dimension of " + std::to_string(d));
+    if (d <= 0) r.fail(tensor + " has a dimension of " + std::to_string(d));
     if (static_cast<uint64_t>(d) > max_elements / n)
-      r.fail("tensor '" + name + "' has absurd dimensions (more elements than the file could hold)");
+      r.fail(tensor + " has absurd dimensions (more elements than the file could hold)");
     n *= static_cast<uint64_t>(d);
   }
   return static_cast<int64_t>(n);
@@ -173,9 +175,10 @@ GgufFile::GgufFile(const std::filesystem::path& path) : file_(path) {
   for (uint64_t i = 0; i < n_kv; ++i) {
     std::string key = r.string("metadata key #" + std::to_string(i));
     if (!metadata_index_.emplace(key, metadata_.size()).second)
-      r.fail("metadata key '" + key + "' appears twice");
-    const ValueType type = r.value_type("metadata '" + key + "'");
-    metadata_.emplace_back(key, r.value(type, "metadata '" + key + "'", 0));
+      r.fail("metadata key '" + printable(key) + "' appears twice");
+    const std::string where = "metadata '" + printable(key) + "'";  // the key's bytes, safe for a message
+    const ValueType type = r.value_type(where);
+    metadata_.emplace_back(key, r.value(type, where, 0));
   }
   if (const Value* a = find("general.alignment")) {
     if (!a->is_integer() || a->as_int() <= 0 || (a->as_int() & (a->as_int() - 1)) != 0)
@@ -191,32 +194,33 @@ GgufFile::GgufFile(const std::filesystem::path& path) : file_(path) {
   for (uint64_t i = 0; i < n_tensors; ++i) {
     TensorInfo t;
     t.name = r.string("tensor name #" + std::to_string(i));
+    const std::string tensor = "tensor '" + printable(t.name) + "'";  // the name's bytes, safe for a message
     if (!tensor_index_.emplace(t.name, tensors_.size()).second)
-      r.fail("tensor '" + t.name + "' appears twice");
-    const uint32_t n_dims = r.scalar<uint32_t>("tensor '" + t.name + "' rank");
+      r.fail(tensor + " appears twice");
+    const uint32_t n_dims = r.scalar<uint32_t>(tensor + " rank");
     if (n_dims == 0 || n_dims > kMaxDims)
-      r.fail("tensor '" + t.name + "' has " + std::to_string(n_dims) + " dimensions (1 to 4 allowed)");
+      r.fail(tensor + " has " + std::to_string(n_dims) + " dimensions (1 to 4 allowed)");
     for (uint32_t d = 0; d < n_dims; ++d)
       t.ne.push_back(static_cast<int64_t>(
-          std::min<uint64_t>(r.scalar<uint64_t>("tensor '" + t.name + "' shape"),
+          std::min<uint64_t>(r.scalar<uint64_t>(tensor + " shape"),
                              std::numeric_limits<int64_t>::max())));
-    const uint32_t type_id = r.scalar<uint32_t>("tensor '" + t.name + "' type");
+    const uint32_t type_id = r.scalar<uint32_t>(tensor + " type");
     const TypeTraits* traits = supported_type_traits(type_id);
     if (!traits) {
       const std::string type_name = ggml_type_name(type_id);
       if (type_name.starts_with("type "))
-        r.fail("tensor '" + t.name + "' has the unknown tensor " + type_name);
-      r.fail("tensor '" + t.name + "' has type " + type_name +
+        r.fail(tensor + " has the unknown tensor " + type_name);
+      r.fail(tensor + " has type " + type_name +
              ", which kvlm cannot read (it reads F32, F16, BF16, Q8_0, Q4_0, Q4_1 and Q2_K..Q6_K)");
     }
     t.type = static_cast<TensorType>(type_id);
-    t.offset = r.scalar<uint64_t>("tensor '" + t.name + "' offset");
+    t.offset = r.scalar<uint64_t>(tensor + " offset");
     if (t.offset % alignment_ != 0)
-      r.fail("tensor '" + t.name + "' offset " + std::to_string(t.offset) +
+      r.fail(tensor + " offset " + std::to_string(t.offset) +
              " is misaligned (alignment " + std::to_string(alignment_) + ")");
-    const int64_t n = checked_elements(r, t.name, t.ne, max_elements);
+    const int64_t n = checked_elements(r, tensor, t.ne, max_elements);
     if (t.ne[0] % traits->block_size != 0)
-      r.fail("tensor '" + t.name + "' has rows of " + std::to_string(t.ne[0]) + " values, not a multiple of " +
+      r.fail(tensor + " has rows of " + std::to_string(t.ne[0]) + " values, not a multiple of " +
              traits->name + "'s block of " + std::to_string(traits->block_size));
     t.n_bytes = static_cast<uint64_t>(n / traits->block_size * traits->block_bytes);
     tensors_.push_back(std::move(t));
@@ -226,7 +230,7 @@ GgufFile::GgufFile(const std::filesystem::path& path) : file_(path) {
   for (const TensorInfo& t : tensors_) {
     const uint64_t size = file_.size();
     if (data_offset_ > size || t.offset > size - data_offset_ || t.n_bytes > size - data_offset_ - t.offset)
-      r.fail("tensor '" + t.name + "' data is out of bounds (" + std::to_string(t.n_bytes) +
+      r.fail("tensor '" + printable(t.name) + "' data is out of bounds (" + std::to_string(t.n_bytes) +
              " bytes at data offset " + std::to_string(t.offset) + ", but the file has " +
              std::to_string(size) + " bytes)");
   }

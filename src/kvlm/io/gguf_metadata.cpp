@@ -4,6 +4,7 @@
 
 #include "kvlm/error.hpp"
 #include "kvlm/io/gguf.hpp"
+#include "kvlm/printable.hpp"
 
 namespace kvlm::gguf {
 namespace {
@@ -66,11 +67,10 @@ const std::vector<Value>& Value::as_array() const {
 }
 
 std::string Value::summary() const {
-  constexpr size_t kMaxShown = 60;  // characters of a string shown, items of an array
+  constexpr size_t kMaxShown = 60;  // bytes of a string shown
   if (const auto* s = std::get_if<std::string>(&data)) {
-    std::string quoted = "\"";
-    quoted.append(*s, 0, kMaxShown);
-    if (s->size() > kMaxShown) quoted += "...";
+    std::string quoted = "\"";  // appended in steps: GCC 12 warns (-Wrestrict) on "\"" + f() + "\""
+    quoted += printable(*s, kMaxShown);
     return quoted + "\"";
   }
   if (const auto* i = std::get_if<int64_t>(&data)) return std::to_string(*i);
@@ -99,10 +99,6 @@ std::string Value::summary() const {
 
 GgufTokenizerData read_tokenizer_data(const GgufFile& file) {
   GgufTokenizerData t;
-  const auto int_or = [&](const char* key, int fallback) {
-    const Value* v = file.find(key);
-    return v ? static_cast<int>(v->as_int()) : fallback;
-  };
   t.model = file.at("tokenizer.ggml.model").as_string();
   if (const Value* v = file.find("tokenizer.ggml.pre")) t.pre = v->as_string();
   for (const Value& v : file.at("tokenizer.ggml.tokens").as_array()) t.tokens.push_back(v.as_string());
@@ -117,14 +113,21 @@ GgufTokenizerData read_tokenizer_data(const GgufFile& file) {
     throw Error(file.path().filename().string() + " has " + std::to_string(n) + " tokens but " +
                 std::to_string(t.scores.size()) + " scores and " + std::to_string(t.token_types.size()) +
                 " token types.");
-  t.bos_token_id = int_or("tokenizer.ggml.bos_token_id", -1);
-  t.eos_token_id = int_or("tokenizer.ggml.eos_token_id", -1);
-  t.unknown_token_id = int_or("tokenizer.ggml.unknown_token_id", -1);
-  t.padding_token_id = int_or("tokenizer.ggml.padding_token_id", -1);
-  for (int id : {t.bos_token_id, t.eos_token_id, t.unknown_token_id, t.padding_token_id})
-    if (id >= static_cast<int>(n))
-      throw Error(file.path().filename().string() + " names the special token id " + std::to_string(id) +
-                  " but has only " + std::to_string(n) + " tokens.");
+  // A special token id (uint32 in the spec) is -1 when absent; present, it must be one of the
+  // tokens: 2^32-1 used to become -1 through the cast to int, silently "no such token".
+  const auto special_id = [&](const char* key) {
+    const Value* v = file.find(key);
+    if (!v) return -1;
+    const int64_t id = v->as_int();
+    if (id < 0 || static_cast<uint64_t>(id) >= n)
+      throw Error(file.path().filename().string() + " names the special token id " + std::to_string(id) + " (" + key +
+                  ") but has only " + std::to_string(n) + " tokens.");
+    return static_cast<int>(id);
+  };
+  t.bos_token_id = special_id("tokenizer.ggml.bos_token_id");
+  t.eos_token_id = special_id("tokenizer.ggml.eos_token_id");
+  t.unknown_token_id = special_id("tokenizer.ggml.unknown_token_id");
+  t.padding_token_id = special_id("tokenizer.ggml.padding_token_id");
   if (const Value* v = file.find("tokenizer.ggml.add_bos_token")) t.add_bos_token = v->as_bool();
   if (const Value* v = file.find("tokenizer.ggml.add_eos_token")) t.add_eos_token = v->as_bool();
   if (const Value* v = file.find("tokenizer.chat_template")) t.chat_template = v->as_string();

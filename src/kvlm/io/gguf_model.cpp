@@ -8,6 +8,7 @@
 #include "kvlm/error.hpp"
 #include "kvlm/io/gguf.hpp"
 #include "kvlm/io/load.hpp"
+#include "kvlm/printable.hpp"
 
 namespace kvlm {
 namespace gguf {
@@ -33,7 +34,7 @@ Architecture architecture_from_name(const GgufFile& file) {
   if (name == "phi3") return Architecture::kPhi3;
   if (name == "gpt2") return Architecture::kGpt2;
   const char* feature = unsupported_feature(name);
-  throw Error(file.path().filename().string() + " holds a '" + name + "' model" +
+  throw Error(file.path().filename().string() + " holds a '" + printable(name) + "' model" +
               (feature ? std::string(" (") + feature + ", which kvlm does not support)" : "") +
               "; kvlm reads the GGUF architectures llama, qwen2, qwen3, gemma3, phi3 and gpt2.");
 }
@@ -44,6 +45,16 @@ int positive_int(const GgufFile& file, const std::string& key) {
     throw Error(file.path().filename().string() + ": metadata '" + key +
                 "' must be a positive integer, not " + v.summary() + ".");
   return static_cast<int>(v.as_int());
+}
+
+// A token id from the metadata (uint32 in the spec) must name a row of the embedding table:
+// 2^32-1 used to become -1, "no such token", through a cast to int.
+int token_id(const GgufFile& file, const std::string& key, int vocab_size) {
+  const int64_t id = file.at(key).as_int();
+  if (id < 0 || id >= vocab_size)
+    throw Error(file.path().filename().string() + ": metadata '" + key + "' is token id " + std::to_string(id) +
+                ", outside the vocabulary 0.." + std::to_string(vocab_size - 1) + ".");
+  return static_cast<int>(id);
 }
 
 // The HF name of a GGUF tensor ("" when it has none) and whether its 2-D data must be transposed.
@@ -131,7 +142,7 @@ void read_rope_scaling(const GgufFile& file, const std::string& a, ModelConfig& 
     rs.beta_fast = number("rope.scaling.yarn_beta_fast", rs.beta_fast);
     rs.beta_slow = number("rope.scaling.yarn_beta_slow", rs.beta_slow);
   } else {
-    throw Error(file_name(file) + " uses RoPE scaling '" + type + "', which kvlm does not implement.");
+    throw Error(file_name(file) + " uses RoPE scaling '" + printable(type) + "', which kvlm does not implement.");
   }
 }
 
@@ -191,6 +202,9 @@ ModelConfig config_from_gguf(const GgufFile& file) {
   const TensorInfo* embed = file.find_tensor("token_embd.weight");
   if (!embed || embed->ne.size() != 2)
     throw Error(file_name(file) + " has no 2-D token_embd.weight tensor.");
+  if (embed->ne[1] > std::numeric_limits<int>::max())
+    throw Error(file_name(file) + ": token_embd.weight has " + std::to_string(embed->ne[1]) +
+                " rows, more than any vocabulary kvlm can index.");
   c.vocab_size = static_cast<int>(embed->ne[1]);
   c.tie_word_embeddings = file.find_tensor("output.weight") == nullptr;
 
@@ -241,11 +255,11 @@ ModelConfig config_from_gguf(const GgufFile& file) {
     if (const Value* v = file.find(a + "attention.layer_norm_rms_epsilon")) c.norm_eps = static_cast<float>(v->as_float());
   }
 
-  if (const Value* v = file.find("tokenizer.ggml.bos_token_id")) c.bos_token_id = static_cast<int>(v->as_int());
+  if (file.find("tokenizer.ggml.bos_token_id")) c.bos_token_id = token_id(file, "tokenizer.ggml.bos_token_id", c.vocab_size);
   // Generation stops at the end-of-sequence token and, when the file names one, end-of-turn.
   for (const char* key : {"tokenizer.ggml.eos_token_id", "tokenizer.ggml.eot_token_id"})
-    if (const Value* v = file.find(key)) {
-      const int id = static_cast<int>(v->as_int());
+    if (file.find(key)) {
+      const int id = token_id(file, key, c.vocab_size);
       if (c.eos_token_ids.empty() || c.eos_token_ids.front() != id) c.eos_token_ids.push_back(id);
     }
   return c;
@@ -260,7 +274,7 @@ GgufTensorFile::GgufTensorFile(std::shared_ptr<const GgufFile> file) : file_(std
     const bool transpose = hf.transpose && shape.size() == 2;
     if (transpose) std::swap(shape[0], shape[1]);
     if (!index_.emplace(hf.name, entries_.size()).second)
-      throw Error(file_->path().filename().string() + " maps two tensors to the HF name '" + hf.name + "'.");
+      throw Error(file_->path().filename().string() + " maps two tensors to the HF name '" + printable(hf.name) + "'.");
     entries_.push_back({hf.name, Entry{&info, shape, transpose}});
   }
 }
@@ -275,7 +289,7 @@ bool GgufTensorFile::contains(const std::string& name) const { return index_.cou
 
 const GgufTensorFile::Entry& GgufTensorFile::entry(const std::string& name) const {
   const auto it = index_.find(name);
-  if (it == index_.end()) throw Error(describe() + " has no tensor named '" + name + "'.");
+  if (it == index_.end()) throw Error(describe() + " has no tensor named '" + printable(name) + "'.");
   return entries_[it->second].second;
 }
 

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "kvlm/error.hpp"
+#include "kvlm/printable.hpp"
 
 namespace kvlm {
 namespace {
@@ -44,27 +45,42 @@ template <typename T>
 T optional(const json& j, const std::string& key, T fallback) {
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) return fallback;
-  if (!it->is_number() && !it->is_boolean()) throw Error("config.json field \"" + key + "\" has the wrong type");
+  if constexpr (std::is_same_v<T, bool>) {
+    if (!it->is_boolean()) throw Error("config.json field \"" + key + "\" is not true or false");
+  } else if (!it->is_number()) {
+    throw Error("config.json field \"" + key + "\" is not a number");
+  }
   return number_as<T>(*it, key);
+}
+
+// A string field; a number or an object where a name belongs is refused by the field's name.
+std::string optional_string(const json& j, const std::string& key, const std::string& fallback) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return fallback;
+  if (!it->is_string()) throw Error("config.json field \"" + key + "\" is not a string");
+  return it->get<std::string>();
 }
 
 std::vector<int> eos_ids(const json& j) {
   auto it = j.find("eos_token_id");
   if (it == j.end() || it->is_null()) return {};
   std::vector<int> ids;
-  for (const json& id : it->is_array() ? *it : json::array({*it})) ids.push_back(number_as<int>(id, "eos_token_id"));
+  for (const json& id : it->is_array() ? *it : json::array({*it})) {
+    if (!id.is_number()) throw Error("config.json field \"eos_token_id\" is not a number or a list of numbers");
+    ids.push_back(number_as<int>(id, "eos_token_id"));
+  }
   return ids;
 }
 
 // One RoPE parameter set (HF's rope_scaling, or transformers 5's rope_parameters) -> RopeScaling.
 RopeScaling rope_scaling(const json& r, int max_position_embeddings) {
   RopeScaling s;
-  const std::string type = r.value("rope_type", r.value("type", "default"));
+  const std::string type = optional_string(r, "rope_type", optional_string(r, "type", "default"));
   if (type == "default") return s;
   if (type == "linear") s.rope_type = RopeType::kLinear;
   else if (type == "llama3") s.rope_type = RopeType::kLlama3;
   else if (type == "yarn") s.rope_type = RopeType::kYarn;
-  else throw Error("RoPE scaling type \"" + type + "\" is not supported (kvlm has default, linear, llama3, yarn)");
+  else throw Error("RoPE scaling type \"" + printable(type) + "\" is not supported (kvlm has default, linear, llama3, yarn)");
   s.original_max_position_embeddings = optional<int>(r, "original_max_position_embeddings", 0);
   s.factor = optional<float>(r, "factor", 0.0f);
   if (s.factor == 0.0f && s.rope_type == RopeType::kYarn && s.original_max_position_embeddings > 0)
@@ -90,18 +106,18 @@ void read_rope(const json& j, ModelConfig& c) {
   auto it = j.find("rope_parameters");
   if (it == j.end() || !it->is_object()) return;
   if (it->contains("full_attention")) {  // Gemma 3: {"full_attention": {...}, "sliding_attention": {...}}
-    const json& full = (*it)["full_attention"];
+    const json& full = it->at("full_attention");
     c.rope_theta = optional<float>(full, "rope_theta", c.rope_theta);
     c.rope_scaling = rope_scaling(full, c.max_position_embeddings);
     if (it->contains("sliding_attention")) {
-      const json& local = (*it)["sliding_attention"];
+      const json& local = it->at("sliding_attention");
       if (rope_scaling(local, c.max_position_embeddings).rope_type != RopeType::kDefault)
         throw Error("RoPE scaling on sliding layers is not supported");
       c.rope_local_base_freq = optional<float>(local, "rope_theta", c.rope_local_base_freq);
     }
     return;
   }
-  c.rope_theta = it->value("rope_theta", c.rope_theta);
+  c.rope_theta = optional<float>(*it, "rope_theta", c.rope_theta);
   c.rope_scaling = rope_scaling(*it, c.max_position_embeddings);
 }
 
@@ -109,10 +125,13 @@ std::vector<LayerType> layer_types(const json& j) {
   std::vector<LayerType> types;
   auto it = j.find("layer_types");
   if (it == j.end() || it->is_null()) return types;
-  for (const std::string name : *it) {
+  if (!it->is_array()) throw Error("config.json field \"layer_types\" is not a list of names");
+  for (const json& entry : *it) {
+    if (!entry.is_string()) throw Error("config.json field \"layer_types\" holds a non-string");
+    const std::string name = entry.get<std::string>();
     if (name == "sliding_attention") types.push_back(LayerType::kSlidingAttention);
     else if (name == "full_attention") types.push_back(LayerType::kFullAttention);
-    else throw Error("layer type \"" + name + "\" is not supported (kvlm has sliding_attention, full_attention)");
+    else throw Error("layer type \"" + printable(name) + "\" is not supported (kvlm has sliding_attention, full_attention)");
   }
   return types;
 }
@@ -131,10 +150,10 @@ ModelConfig llama_like(const json& j, Architecture arch) {
   c.norm = NormKind::kRmsNorm;
   c.norm_eps = optional<float>(j, "rms_norm_eps", 1e-6f);
   const bool gemma = arch == Architecture::kGemma3;
-  const std::string act = gemma ? j.value("hidden_activation", "gelu_pytorch_tanh") : j.value("hidden_act", "silu");
+  const std::string act = gemma ? optional_string(j, "hidden_activation", "gelu_pytorch_tanh") : optional_string(j, "hidden_act", "silu");
   if (act == "silu") c.hidden_act = Activation::kSilu;
   else if (act == "gelu_pytorch_tanh") c.hidden_act = Activation::kGeluTanh;
-  else throw Error("hidden_act \"" + act + "\" is not supported (kvlm has silu, gelu_pytorch_tanh)");
+  else throw Error("hidden_act \"" + printable(act) + "\" is not supported (kvlm has silu, gelu_pytorch_tanh)");
   c.rope_layout = RopeLayout::kHalfSplit;
   read_rope(j, c);
   if (optional<float>(j, "partial_rotary_factor", 1.0f) != 1.0f) throw Error("partial_rotary_factor is not supported");
@@ -178,9 +197,9 @@ ModelConfig gpt2(const json& j) {
   c.max_position_embeddings = required<int>(j, "n_positions");
   c.norm = NormKind::kLayerNorm;
   c.norm_eps = optional<float>(j, "layer_norm_epsilon", 1e-5f);
-  const std::string act = j.value("activation_function", "gelu_new");
+  const std::string act = optional_string(j, "activation_function", "gelu_new");
   if (act != "gelu_new" && act != "gelu_pytorch_tanh")
-    throw Error("activation_function \"" + act + "\" is not supported (kvlm has gelu_new)");
+    throw Error("activation_function \"" + printable(act) + "\" is not supported (kvlm has gelu_new)");
   c.hidden_act = Activation::kGeluTanh;
   c.rope_layout = RopeLayout::kNone;
   c.tie_word_embeddings = true;
@@ -196,7 +215,7 @@ ModelConfig gpt2(const json& j) {
 
 ModelConfig config_from_hf_json(const json& j) {
   if (!j.is_object()) throw Error("config.json is not a JSON object");
-  const std::string type = j.value("model_type", "");
+  const std::string type = optional_string(j, "model_type", "");
   ModelConfig c;
   if (type == "llama") c = llama_like(j, Architecture::kLlama);
   else if (type == "qwen2") c = llama_like(j, Architecture::kQwen2);
@@ -206,13 +225,13 @@ ModelConfig config_from_hf_json(const json& j) {
   else if (type == "phi3") c = llama_like(j, Architecture::kPhi3);
   else if (type == "gpt2") c = gpt2(j);
   else if (type == "gemma3" || type.find("_vl") != std::string::npos || type.find("llava") != std::string::npos)
-    throw Error("model_type \"" + type + "\" has a multimodal tower, which kvlm does not support (gemma3_text is)");
+    throw Error("model_type \"" + printable(type) + "\" has a multimodal tower, which kvlm does not support (gemma3_text is)");
   else if (type.find("moe") != std::string::npos || type == "mixtral" || type == "dbrx")
-    throw Error("model_type \"" + type + "\" is a mixture-of-experts model, which kvlm does not support");
+    throw Error("model_type \"" + printable(type) + "\" is a mixture-of-experts model, which kvlm does not support");
   else if (type.rfind("deepseek", 0) == 0)
-    throw Error("model_type \"" + type + "\" uses multi-head latent attention (MLA), which kvlm does not support");
+    throw Error("model_type \"" + printable(type) + "\" uses multi-head latent attention (MLA), which kvlm does not support");
   else
-    throw Error("model_type \"" + type +
+    throw Error("model_type \"" + printable(type) +
                 "\" is not supported (kvlm has llama, qwen2, qwen3, mistral, gemma3_text, phi3, gpt2)");
   c.bos_token_id = optional<int>(j, "bos_token_id", -1);
   c.eos_token_ids = eos_ids(j);
@@ -227,12 +246,12 @@ ModelConfig read_hf_config(const std::filesystem::path& config_json) {
   try {
     in >> j;
   } catch (const json::exception& e) {
-    throw Error(config_json.string() + " is not valid JSON: " + e.what());
+    throw Error(config_json.string() + " is not valid JSON: " + printable(e.what(), 200));
   }
   try {
     return config_from_hf_json(j);
   } catch (const json::exception& e) {
-    throw Error(config_json.string() + " has a field of the wrong type: " + e.what());
+    throw Error(config_json.string() + " has a field of the wrong type: " + printable(e.what(), 200));
   }
 }
 

@@ -8,6 +8,7 @@
 #include "kvlm/io/hf_config.hpp"
 #include "kvlm/io/load.hpp"
 #include "kvlm/io/safetensors.hpp"
+#include "kvlm/printable.hpp"
 
 namespace kvlm {
 namespace {
@@ -27,14 +28,14 @@ class ShardedSafetensors : public TensorFile {
       throw Error(index_path.filename().string() + " has no \"weight_map\" object");
     std::map<std::string, size_t> shard_index;
     for (const auto& [name, file] : j["weight_map"].items()) {
-      if (!file.is_string()) throw Error(index_path.filename().string() + ": the shard of '" + name + "' is not a file name");
+      if (!file.is_string()) throw Error(index_path.filename().string() + ": the shard of '" + printable(name) + "' is not a file name");
       const std::string shard = file.get<std::string>();
       if (!shard_index.count(shard)) {
         shard_index[shard] = shards_.size();
         shards_.push_back(std::make_unique<SafetensorsFile>(index_path.parent_path() / shard));
       }
       const size_t s = shard_index[shard];
-      if (!shards_[s]->contains(name)) throw Error(shard + " has no tensor '" + name + "' although the index lists it there");
+      if (!shards_[s]->contains(name)) throw Error(printable(shard) + " has no tensor '" + printable(name) + "' although the index lists it there");
       owner_[name] = s;
     }
   }
@@ -51,7 +52,7 @@ class ShardedSafetensors : public TensorFile {
  private:
   const SafetensorsFile& shard(const std::string& name) const {
     auto it = owner_.find(name);
-    if (it == owner_.end()) throw Error("the model's shards have no tensor '" + name + "'");
+    if (it == owner_.end()) throw Error("the model's shards have no tensor '" + printable(name) + "'");
     return *shards_[it->second];
   }
   std::vector<std::unique_ptr<SafetensorsFile>> shards_;

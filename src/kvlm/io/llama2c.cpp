@@ -1,6 +1,7 @@
 // llama2.c's legacy .bin checkpoint: 7 int32 header fields, then fp32 arrays in a fixed order.
 // Not the "ak42" v1/v2 export formats. Q/K rows stay in Meta's interleaved RoPE layout, as trained.
 #include <cstring>
+#include <limits>
 #include <map>
 
 #include "kvlm/error.hpp"
@@ -64,10 +65,12 @@ ModelSource open_llama2c(const std::filesystem::path& path) {
   const auto header_bytes = tensors->file().slice(0, kHeaderBytes, "the llama2.c header");
   Llama2cHeader h;
   std::memcpy(&h, header_bytes.data(), sizeof(h));
+  // vocab_size's sign is a flag (below); INT32_MIN has no positive twin, so negating it overflowed.
   if (h.dim <= 0 || h.hidden_dim <= 0 || h.n_layers <= 0 || h.n_heads <= 0 || h.n_kv_heads <= 0 || h.vocab_size == 0 ||
-      h.seq_len <= 0 || h.dim % h.n_heads != 0)
+      h.vocab_size == std::numeric_limits<int32_t>::min() || h.seq_len <= 0 || h.dim % h.n_heads != 0)
     throw Error(fname + " is not a llama2.c checkpoint: its header (dim " + std::to_string(h.dim) + ", layers " +
-                std::to_string(h.n_layers) + ", heads " + std::to_string(h.n_heads) + ") is invalid");
+                std::to_string(h.n_layers) + ", heads " + std::to_string(h.n_heads) + ", vocab_size " +
+                std::to_string(h.vocab_size) + ") is invalid");
 
   ModelConfig c;
   c.architecture = Architecture::kLlama;
@@ -115,9 +118,15 @@ ModelSource open_llama2c(const std::filesystem::path& path) {
     tensors->add("lm_head.weight", {V, D}, offset);
     offset += V * D * sizeof(float);
   }
-  if (offset > tensors->file().size())
+  // The format has no end marker: the sizes must match exactly, or the header describes another model.
+  const uint64_t size = tensors->file().size();
+  if (offset > size)
     throw Error(fname + " is truncated: its header implies " + std::to_string(offset) + " bytes but the file has " +
-                std::to_string(tensors->file().size()));
+                std::to_string(size));
+  if (offset < size)
+    throw Error(fname + " has " + std::to_string(size - offset) + " bytes after the weights: its header implies " +
+                std::to_string(offset) + " bytes but the file has " + std::to_string(size) +
+                " (the header describes a smaller model, or this is not a llama2.c checkpoint)");
   return {c, std::move(tensors)};
 }
 

@@ -5,7 +5,7 @@
 
 namespace kvlm {
 
-Model load_model(const std::filesystem::path& path) {
+Model load_model(const std::filesystem::path& path, const LoadOptions& options) {
   if (!std::filesystem::exists(path)) throw Error("model path " + path.string() + " does not exist");
   ModelSource source;
   if (std::filesystem::is_directory(path)) source = open_hf_folder(path);
@@ -13,8 +13,9 @@ Model load_model(const std::filesystem::path& path) {
   else if (path.extension() == ".bin") source = open_llama2c(path);
   else if (path.filename() == "model.safetensors" || path.filename() == "config.json") source = open_hf_folder(path.parent_path());
   else throw Error("cannot tell the format of " + path.string() + " (expected an HF folder, a .gguf or a llama2.c .bin)");
-  Model model{source.config, load_weights(source.config, *source.tensors)};
-  return model;
+  const FiniteTensors finite(*source.tensors);
+  const TensorFile& tensors = options.check_tensors ? static_cast<const TensorFile&>(finite) : *source.tensors;
+  return Model{source.config, load_weights(source.config, tensors)};
 }
 
 }  // namespace kvlm

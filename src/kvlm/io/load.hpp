@@ -24,7 +24,12 @@ ModelSource open_gguf(const std::filesystem::path& gguf);         // io/gguf_mod
 // Builds Weights by HF name, checking every shape against the config (io/weights.cpp).
 Weights load_weights(const ModelConfig& config, const TensorFile& tensors);
 
+// What load_model checks beyond names and shapes.
+struct LoadOptions {
+  bool check_tensors = false;  // every weight must be finite (FiniteTensors); costs one pass over them
+};
+
 // HF folder (config.json + model.safetensors[.index.json]), *.gguf or llama2.c *.bin.
-Model load_model(const std::filesystem::path& path);
+Model load_model(const std::filesystem::path& path, const LoadOptions& options = {});
 
 }  // namespace kvlm

@@ -1,14 +1,18 @@
 // safetensors reader and writer; see safetensors.hpp. Every offset is checked before it is read.
 #include "kvlm/io/safetensors.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "kvlm/error.hpp"
 #include "kvlm/io/dtype.hpp"
+#include "kvlm/printable.hpp"
 
 namespace kvlm {
 namespace {
@@ -21,6 +25,22 @@ int dtype_size(const std::string& dtype) {
   if (dtype == "F16" || dtype == "BF16") return 2;
   if (dtype == "I64" || dtype == "F64") return 8;
   return 0;
+}
+
+// nlohmann::json keeps the last of two equal keys; a header that names a tensor twice is corrupt
+// (which of the two did the writer mean?), so the parser's callback refuses it as it reads.
+nlohmann::json parse_refusing_duplicate_keys(std::span<const std::byte> text, const std::string& fname) {
+  std::vector<std::set<std::string>> keys_per_object;  // one set per object being read
+  auto check = [&](int /*depth*/, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+    using Event = nlohmann::json::parse_event_t;
+    if (event == Event::object_start) keys_per_object.emplace_back();
+    else if (event == Event::object_end) keys_per_object.pop_back();
+    else if (event == Event::key && !keys_per_object.back().insert(parsed.get<std::string>()).second)
+      throw Error(fname + " has a corrupt header: the key '" + printable(parsed.get<std::string>()) + "' appears twice");
+    return true;
+  };
+  const char* begin = reinterpret_cast<const char*>(text.data());
+  return nlohmann::json::parse(begin, begin + text.size(), check);
 }
 
 }  // namespace
@@ -38,10 +58,9 @@ SafetensorsFile::SafetensorsFile(const std::filesystem::path& path) : file_(path
 
   nlohmann::json j;
   try {
-    j = nlohmann::json::parse(reinterpret_cast<const char*>(header.data()),
-                              reinterpret_cast<const char*>(header.data()) + header.size());
-  } catch (const nlohmann::json::exception&) {
-    throw Error(fname + " has a corrupt header: it is not valid JSON");
+    j = parse_refusing_duplicate_keys(header, fname);
+  } catch (const nlohmann::json::exception& e) {  // its message quotes the bytes it read last
+    throw Error(fname + " has a corrupt header: it is not valid JSON (" + printable(e.what(), 200) + ")");
   }
   if (!j.is_object()) throw Error(fname + " has a corrupt header: it is not a JSON object");
 
@@ -52,7 +71,7 @@ SafetensorsFile::SafetensorsFile(const std::filesystem::path& path) : file_(path
           if (v.is_string()) metadata_[k] = v.get<std::string>();
       continue;
     }
-    const std::string where = fname + ": tensor '" + name + "'";
+    const std::string where = fname + ": tensor '" + printable(name) + "'";
     if (!info.is_object() || !info.contains("dtype") || !info.contains("shape") || !info.contains("data_offsets"))
       throw Error(where + " lacks dtype, shape or data_offsets");
     Entry e;
@@ -67,22 +86,43 @@ SafetensorsFile::SafetensorsFile(const std::filesystem::path& path) : file_(path
       throw Error(where + " has a dtype, shape or data_offsets of the wrong type");
     }
     const int esize = dtype_size(e.dtype);
-    if (esize == 0) throw Error(where + " has unsupported dtype " + e.dtype);
-    // Check the element count without overflow: every dimension is at most the file size.
-    uint64_t count = 1;
+    if (esize == 0) throw Error(where + " has unsupported dtype " + printable(e.dtype));
+    // The element count by checked multiplication: [101]*10 + [0] overflows int64 before its
+    // final 0 makes the product 0, so a later num_elements() would be undefined behaviour.
+    int64_t count = 1;
     for (int64_t d : e.shape) {
-      if (d < 0 || static_cast<uint64_t>(d) > data_size + 1) throw Error(where + " has an absurd shape " + shape_string(e.shape));
-      count *= static_cast<uint64_t>(d);
-      if (count > data_size) count = data_size + 1;  // saturate; the size check below will fail
+      if (d < 0 || (d != 0 && count > std::numeric_limits<int64_t>::max() / d))
+        throw Error(where + " has an absurd shape " + shape_string(e.shape) + " (its element count overflows)");
+      count *= d;
     }
     if (e.begin > e.end || e.end > data_size)
       throw Error(where + " has data_offsets [" + std::to_string(e.begin) + ", " + std::to_string(e.end) +
                   ") outside the data section of " + std::to_string(data_size) +
                   " bytes (is the file truncated?)");
-    if (e.end - e.begin != count * esize)
+    const uint64_t elements = static_cast<uint64_t>(count);
+    const bool fits = elements <= data_size;  // then elements * esize cannot overflow
+    if (!fits || e.end - e.begin != elements * esize)
       throw Error(where + " holds " + std::to_string(e.end - e.begin) + " bytes but its shape " +
-                  shape_string(e.shape) + " of " + e.dtype + " needs " + std::to_string(count * esize));
+                  shape_string(e.shape) + " of " + e.dtype + " needs " +
+                  (fits ? std::to_string(elements * esize) : "more than the file holds"));
     entries_.emplace(name, std::move(e));
+  }
+  refuse_overlaps(fname);
+}
+
+// Two tensors sharing bytes: a corrupt (or crafted) header; writing one would change the other.
+void SafetensorsFile::refuse_overlaps(const std::string& fname) const {
+  std::vector<std::pair<const std::string*, const Entry*>> by_begin;
+  for (const auto& [name, e] : entries_)
+    if (e.end > e.begin) by_begin.emplace_back(&name, &e);  // an empty range overlaps nothing
+  std::sort(by_begin.begin(), by_begin.end(), [](const auto& a, const auto& b) { return a.second->begin < b.second->begin; });
+  for (size_t i = 1; i < by_begin.size(); ++i) {
+    const auto& [prev_name, prev] = by_begin[i - 1];
+    const auto& [name, e] = by_begin[i];
+    if (e->begin < prev->end)
+      throw Error(fname + ": tensors '" + printable(*prev_name) + "' and '" + printable(*name) + "' overlap (bytes [" +
+                  std::to_string(prev->begin) + ", " + std::to_string(prev->end) + ") and [" +
+                  std::to_string(e->begin) + ", " + std::to_string(e->end) + "))");
   }
 }
 
@@ -94,7 +134,7 @@ std::vector<std::string> SafetensorsFile::names() const {
 
 const SafetensorsFile::Entry& SafetensorsFile::entry(const std::string& name) const {
   auto it = entries_.find(name);
-  if (it == entries_.end()) throw Error(describe() + " has no tensor '" + name + "'");
+  if (it == entries_.end()) throw Error(describe() + " has no tensor '" + printable(name) + "'");
   return it->second;
 }
 
@@ -106,6 +146,7 @@ Tensor SafetensorsFile::read(const std::string& name) const {
   Tensor t{e.shape, Matrix(rows, cols)};
   const std::byte* src = file_.slice(data_start_ + e.begin, e.end - e.begin, "tensor '" + name + "'").data();
   float* dst = t.data.data();
+  if (n == 0) return t;  // an empty tensor: data() may be nullptr, which memcpy must not get even for 0 bytes
   if (e.dtype == "F32") {
     std::memcpy(dst, src, n * sizeof(float));
   } else if (e.dtype == "F16") {
@@ -113,7 +154,7 @@ Tensor SafetensorsFile::read(const std::string& name) const {
   } else if (e.dtype == "BF16") {
     for (int64_t i = 0; i < n; ++i) dst[i] = bf16_to_fp32(load_le<uint16_t>(src + 2 * i));
   } else {
-    throw Error(describe() + ": tensor '" + name + "' has dtype " + e.dtype + ", expected F32, F16 or BF16");
+    throw Error(describe() + ": tensor '" + printable(name) + "' has dtype " + e.dtype + ", expected F32, F16 or BF16");
   }
   return t;
 }
@@ -128,20 +169,20 @@ std::vector<int64_t> SafetensorsFile::read_ints(const std::string& name) const {
   } else if (e.dtype == "I32") {
     for (int64_t i = 0; i < n; ++i) out[i] = load_le<int32_t>(src + 4 * i);
   } else {
-    throw Error(describe() + ": tensor '" + name + "' has dtype " + e.dtype + ", expected I64 or I32");
+    throw Error(describe() + ": tensor '" + printable(name) + "' has dtype " + e.dtype + ", expected I64 or I32");
   }
   return out;
 }
 
 void SafetensorsWriter::add(const std::string& name, const Shape& shape, const float* data) {
   Item item{name, "F32", shape, std::vector<char>(num_elements(shape) * sizeof(float))};
-  std::memcpy(item.bytes.data(), data, item.bytes.size());
+  if (!item.bytes.empty()) std::memcpy(item.bytes.data(), data, item.bytes.size());
   items_.push_back(std::move(item));
 }
 
 void SafetensorsWriter::add(const std::string& name, const Shape& shape, const int64_t* data) {
   Item item{name, "I64", shape, std::vector<char>(num_elements(shape) * sizeof(int64_t))};
-  std::memcpy(item.bytes.data(), data, item.bytes.size());
+  if (!item.bytes.empty()) std::memcpy(item.bytes.data(), data, item.bytes.size());
   items_.push_back(std::move(item));
 }
 

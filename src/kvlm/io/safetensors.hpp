@@ -34,6 +34,7 @@ class SafetensorsFile : public TensorFile {
     uint64_t begin = 0, end = 0;  // byte offsets relative to the start of the data section
   };
   const Entry& entry(const std::string& name) const;
+  void refuse_overlaps(const std::string& fname) const;
 
   MappedFile file_;
   uint64_t data_start_ = 0;

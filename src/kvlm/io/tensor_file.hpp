@@ -26,4 +26,19 @@ class TensorFile {
 // Reads `name` and checks its shape: a wrong file fails with the tensor's name and both shapes.
 Tensor read_checked(const TensorFile& file, const std::string& name, const Shape& expected);
 
+// A TensorFile that scans every tensor it reads for NaN and Inf (kvlm --check-tensors): the first
+// one found fails with the tensor's name and the flat index of the value, row-major in HF's shape.
+class FiniteTensors : public TensorFile {
+ public:
+  explicit FiniteTensors(const TensorFile& file) : file_(file) {}
+  std::vector<std::string> names() const override { return file_.names(); }
+  bool contains(const std::string& name) const override { return file_.contains(name); }
+  Shape shape(const std::string& name) const override { return file_.shape(name); }
+  Tensor read(const std::string& name) const override;
+  std::string describe() const override { return file_.describe(); }
+
+ private:
+  const TensorFile& file_;
+};
+
 }  // namespace kvlm

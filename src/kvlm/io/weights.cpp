@@ -1,7 +1,11 @@
 // load_weights: fills Weights from a TensorFile by HF name, checking every shape against the config.
 // Not format-specific: safetensors, GGUF and llama2.c all arrive here under HF's names.
+#include <charconv>
+#include <string_view>
+
 #include "kvlm/error.hpp"
 #include "kvlm/io/load.hpp"
+#include "kvlm/printable.hpp"
 
 namespace kvlm {
 namespace {
@@ -101,10 +105,35 @@ Weights load_gpt2(const ModelConfig& c, const TensorFile& f) {
   return w;
 }
 
+// The layer index in a per-layer tensor name ("model.layers.N.", "transformer.h.N.", GGUF's
+// "blk.N." when a part has no HF name), or -1.
+int64_t layer_of(std::string_view name) {
+  for (std::string_view prefix : {"model.layers.", "transformer.h.", "blk."}) {
+    if (!name.starts_with(prefix)) continue;
+    int64_t layer = -1;
+    const char* last = name.data() + name.size();
+    const auto [end, ec] = std::from_chars(name.data() + prefix.size(), last, layer);
+    if (ec == std::errc() && end != last && *end == '.') return layer;
+  }
+  return -1;
+}
+
+// A file with more layers than its config: loading only the first ones would run a different
+// model than the one trained, so the layer count and the tensors must agree.
+void refuse_extra_layers(const ModelConfig& c, const TensorFile& f) {
+  for (const std::string& name : f.names()) {
+    const int64_t layer = layer_of(name);
+    if (layer >= c.num_hidden_layers)
+      throw Error(f.describe() + " holds tensor '" + printable(name) + "' of layer " + std::to_string(layer) + ", but the model has " +
+                  std::to_string(c.num_hidden_layers) + " layers (num_hidden_layers in config.json, block_count in GGUF)");
+  }
+}
+
 }  // namespace
 
 Weights load_weights(const ModelConfig& config, const TensorFile& tensors) {
   config.validate();
+  refuse_extra_layers(config, tensors);
   return config.architecture == Architecture::kGpt2 ? load_gpt2(config, tensors) : load_llama_like(config, tensors);
 }
 

@@ -7,6 +7,7 @@
 #include <queue>
 
 #include "kvlm/error.hpp"
+#include "kvlm/printable.hpp"
 #include "kvlm/tokenizer/utf8.hpp"
 
 namespace kvlm {
@@ -26,7 +27,7 @@ BpeModel::BpeModel(BpeModelConfig config) : vocab_(std::move(config.vocab)) {
     const auto& [left, right] = config.merges[rank];
     auto id_of = [&](const std::string& token) {
       const auto id = token_to_id(token);
-      if (!id) throw Error("merges entry " + std::to_string(rank) + " uses \"" + token + "\", which is not in the vocabulary");
+      if (!id) throw Error("merges entry " + std::to_string(rank) + " uses \"" + printable(token) + "\", which is not in the vocabulary");
       return *id;
     };
     const int left_id = id_of(left), right_id = id_of(right), new_id = id_of(left + right);
@@ -37,7 +38,7 @@ BpeModel::BpeModel(BpeModelConfig config) : vocab_(std::move(config.vocab)) {
   flags_ = std::move(config);
   if (flags_.unk_token) {
     unk_id_ = token_to_id(*flags_.unk_token);
-    if (!unk_id_) throw Error("the unknown token \"" + *flags_.unk_token + "\" is not in the vocabulary");
+    if (!unk_id_) throw Error("the unknown token \"" + printable(*flags_.unk_token) + "\" is not in the vocabulary");
   }
 }
 

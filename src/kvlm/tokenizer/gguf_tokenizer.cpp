@@ -4,6 +4,7 @@
 
 #include "kvlm/error.hpp"
 #include "kvlm/io/gguf.hpp"
+#include "kvlm/printable.hpp"
 #include "kvlm/tokenizer/hf_tokenizer.hpp"
 #include "kvlm/tokenizer/sentencepiece.hpp"
 
@@ -42,7 +43,7 @@ std::vector<PreTokenizerStep> pre_tokenizer_for(const std::string& pre) {
     split.pattern = kQwen2Pattern;
     return {split, bytes};
   }
-  throw Error("the GGUF pre-tokenizer \"" + pre + "\" is not supported (kvlm has gpt2, smollm, llama3, qwen2)");
+  throw Error("the GGUF pre-tokenizer \"" + printable(pre) + "\" is not supported (kvlm has gpt2, smollm, llama3, qwen2)");
 }
 
 std::unique_ptr<Tokenizer> byte_level_bpe(GgufTokenizerData d) {
@@ -98,7 +99,7 @@ std::unique_ptr<Tokenizer> load_gguf_tokenizer(const std::filesystem::path& path
     tok->set_chat_template(chat_template);
     return tok;
   }
-  throw Error(path.filename().string() + ": tokenizer.ggml.model \"" + d.model +
+  throw Error(path.filename().string() + ": tokenizer.ggml.model \"" + printable(d.model) +
               "\" is not supported (kvlm has gpt2 and llama)");
 }
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "kvlm/error.hpp"
+#include "kvlm/printable.hpp"
 #include "kvlm/tokenizer/utf8.hpp"
 
 namespace kvlm {
@@ -47,8 +48,13 @@ HfTokenizer::HfTokenizer(HfTokenizerConfig config)
       bos_id_(config.bos_id),
       eos_id_(config.eos_id) {
   vocab_size_ = model_.size();
+  // Each added token names a vocabulary entry or extends it by one: a larger id is a corrupt file
+  // (and INT_MAX + 1 below would overflow).
+  const std::size_t max_size = static_cast<std::size_t>(vocab_size_) + config.added_tokens.size();
   for (const AddedToken& t : config.added_tokens) {
-    if (t.id < 0) throw Error("added token \"" + t.content + "\" has a negative id");
+    if (t.id < 0 || static_cast<std::size_t>(t.id) >= max_size)
+      throw Error("added token \"" + printable(t.content) + "\" has id " + std::to_string(t.id) + ", outside 0.." +
+                  std::to_string(max_size - 1));
     added_content_[t.id] = t.content;
     added_ids_[t.content] = t.id;
     vocab_size_ = std::max(vocab_size_, t.id + 1);

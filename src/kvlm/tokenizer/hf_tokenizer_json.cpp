@@ -4,11 +4,13 @@
 #include <algorithm>
 #include <cstdint>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "kvlm/error.hpp"
+#include "kvlm/printable.hpp"
 #include "kvlm/tokenizer/hf_tokenizer.hpp"
 
 namespace kvlm {
@@ -18,8 +20,19 @@ using nlohmann::json;
 namespace {
 
 [[noreturn]] void unsupported(const std::string& section, const std::string& type) {
-  throw Error("tokenizer.json: " + section + " type \"" + type + "\" is not supported");
+  throw Error("tokenizer.json: " + section + " type \"" + printable(type) + "\" is not supported");
 }
+
+// A JSON integer in 0..limit-1, range-checked before any cast: get<int> on 2147483648 or 1e30 is
+// undefined behaviour, and an id far past the vocabulary would make someone allocate gigabytes.
+int checked_int(const json& v, std::int64_t limit, const std::string& what) {
+  if (!v.is_number()) throw Error("tokenizer.json: " + what + " has the wrong type (not a number)");
+  const bool in_range = v.is_number_integer() && v.get<std::int64_t>() >= 0 && v.get<std::int64_t>() < limit;
+  if (!in_range) throw Error("tokenizer.json: " + what + " " + v.dump() + " is outside 0.." + std::to_string(limit - 1));
+  return static_cast<int>(v.get<std::int64_t>());
+}
+
+constexpr std::int64_t kMaxInt = std::numeric_limits<int>::max();
 
 // A field that may be missing or null.
 const json* field(const json& object, const char* name) {
@@ -72,7 +85,7 @@ std::vector<PreTokenizerStep> read_pre_tokenizer(const json& node) {
     if (type == "Split") {
       const auto behavior = n.at("behavior").get<std::string>();
       if (behavior != "Isolated" || n.value("invert", false))
-        throw Error("tokenizer.json: Split pre-tokenizer with behavior " + behavior + " (or invert) is not supported");
+        throw Error("tokenizer.json: Split pre-tokenizer with behavior " + printable(behavior) + " (or invert) is not supported");
       step.kind = PreTokenizerStep::Kind::kSplit;
       step.pattern = split_regex(n.at("pattern"));
     } else if (type == "ByteLevel") {
@@ -107,8 +120,8 @@ std::vector<DecoderStep> read_decoder(const json& node) {
     } else if (type == "Strip") {
       step.kind = DecoderStep::Kind::kStrip;
       step.content = n.at("content").get<std::string>();
-      step.start = n.at("start").get<int>();
-      step.stop = n.at("stop").get<int>();
+      step.start = checked_int(n.at("start"), kMaxInt, "Strip decoder start");
+      step.stop = checked_int(n.at("stop"), kMaxInt, "Strip decoder stop");
     } else {
       unsupported("decoder", type);
     }
@@ -118,7 +131,8 @@ std::vector<DecoderStep> read_decoder(const json& node) {
 }
 
 // TemplateProcessing's "single" template -> the ids before and after the sequence $A.
-void read_post_processor(const json& node, HfTokenizerConfig& c) {
+// `vocab_size` counts the model's vocabulary and the added tokens: no id can be beyond it.
+void read_post_processor(const json& node, std::int64_t vocab_size, HfTokenizerConfig& c) {
   for_each_step(node, "processors", [&](const json& n, const std::string& type) {
     if (type == "ByteLevel") return;  // only adjusts offsets; ids are unchanged
     if (type != "TemplateProcessing") unsupported("post_processor", type);
@@ -130,9 +144,9 @@ void read_post_processor(const json& node, HfTokenizerConfig& c) {
         continue;
       }
       const auto name = item.at("SpecialToken").at("id").get<std::string>();
-      const auto ids = n.at("special_tokens").at(name).at("ids").get<std::vector<int>>();
       auto& target = seen_sequence ? c.special_after : c.special_before;
-      target.insert(target.end(), ids.begin(), ids.end());
+      for (const json& id : n.at("special_tokens").at(name).at("ids"))
+        target.push_back(checked_int(id, vocab_size, "post_processor id"));
     }
   });
 }
@@ -168,12 +182,7 @@ BpeModelConfig read_model(const json& m) {
   const std::size_t n = vocab.size();
   c.vocab.resize(n);
   for (const auto& [token, id] : vocab.items()) {
-    if (!id.is_number()) throw Error("tokenizer.json: model.vocab holds an id that has the wrong type (not a number)");
-    const bool in_range = id.is_number_integer() && id.get<std::int64_t>() >= 0 && id.get<std::int64_t>() < static_cast<std::int64_t>(n);
-    if (!in_range)
-      throw Error("tokenizer.json: model.vocab id " + id.dump() + " is outside 0.." + std::to_string(n - 1) +
-                  ", the vocabulary's own size");
-    c.vocab[id.get<std::size_t>()] = token;
+    c.vocab[checked_int(id, static_cast<std::int64_t>(n), "model.vocab id")] = token;
   }
   const json& merges = m.at("merges");
   c.merges.reserve(merges.size());
@@ -237,16 +246,19 @@ HfTokenizerConfig read_tokenizer_json(const std::filesystem::path& path) {
   try {
     j = json::parse(buffer.str());
   } catch (const json::exception& e) {  // parse_error, and out_of_range for numbers like 1e999
-    throw Error(path.filename().string() + " is not valid JSON (" + e.what() + ")");
+    throw Error(path.filename().string() + " is not valid JSON (" + printable(e.what(), 200) + ")");
   }
   try {
     if (!j.is_object()) throw Error("tokenizer.json: the top level is not an object");
     HfTokenizerConfig c;
     c.model = read_model(j.at("model"));
-    if (const json* added = field(j, "added_tokens")) {
+    // An added token either names a vocabulary entry or extends the vocabulary by one.
+    const json* added = field(j, "added_tokens");
+    const std::int64_t vocab_size = static_cast<std::int64_t>(c.model.vocab.size() + (added ? added->size() : 0));
+    if (added) {
       for (const json& t : *added) {
         c.added_tokens.push_back({.content = t.at("content").get<std::string>(),
-                                  .id = t.at("id").get<int>(),
+                                  .id = checked_int(t.at("id"), vocab_size, "added_tokens id"),
                                   .special = t.value("special", false),
                                   .lstrip = t.value("lstrip", false),
                                   .rstrip = t.value("rstrip", false),
@@ -256,13 +268,13 @@ HfTokenizerConfig read_tokenizer_json(const std::filesystem::path& path) {
     }
     if (const json* n = field(j, "normalizer")) c.normalizer = read_normalizer(*n);
     if (const json* p = field(j, "pre_tokenizer")) c.pre_tokenizer = read_pre_tokenizer(*p);
-    if (const json* p = field(j, "post_processor")) read_post_processor(*p, c);
+    if (const json* p = field(j, "post_processor")) read_post_processor(*p, vocab_size, c);
     if (const json* d = field(j, "decoder")) c.decoder = read_decoder(*d);
 
     find_bos_eos(path, c);
     return c;
   } catch (const json::exception& e) {
-    throw Error("tokenizer.json: a field is missing or has the wrong type (" + std::string(e.what()) + ")");
+    throw Error("tokenizer.json: a field is missing or has the wrong type (" + printable(e.what(), 200) + ")");
   }
 }
 

@@ -6,6 +6,7 @@
 #include <pcre2.h>
 
 #include "kvlm/error.hpp"
+#include "kvlm/printable.hpp"
 
 namespace kvlm {
 
@@ -17,7 +18,7 @@ Regex::Regex(const std::string& pattern) : pattern_(pattern) {
   if (code == nullptr) {
     PCRE2_UCHAR message[256];
     pcre2_get_error_message(error_code, message, sizeof(message));
-    throw Error("regex " + pattern + " does not compile at offset " + std::to_string(error_offset) +
+    throw Error("regex " + printable(pattern, 200) + " does not compile at offset " + std::to_string(error_offset) +
                 ": " + reinterpret_cast<const char*>(message));
   }
   pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);  // a speed-up only; the interpreter is the fallback

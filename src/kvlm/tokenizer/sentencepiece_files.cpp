@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "kvlm/error.hpp"
+#include "kvlm/printable.hpp"
 #include "kvlm/tokenizer/protobuf_reader.hpp"
 #include "kvlm/tokenizer/sentencepiece.hpp"
 
@@ -104,7 +105,7 @@ SentencePieceConfig read_sentencepiece_model(const std::filesystem::path& path) 
   if (model_type != kModelTypeBpe)
     throw Error(what + " is a " + (model_type == 1 ? std::string("Unigram") : "non-BPE") + " SentencePiece model; only BPE is supported");
   if (!charsmap.empty() && normalizer_name != "identity")
-    throw Error(what + " uses the normalization rules \"" + normalizer_name + "\"; only identity is supported");
+    throw Error(what + " uses the normalization rules \"" + printable(normalizer_name) + "\"; only identity is supported");
   const auto n = static_cast<int64_t>(c.pieces.size());
   if (bos >= 0 && bos < n) c.bos_id = static_cast<int>(bos);
   if (eos >= 0 && eos < n) c.eos_id = static_cast<int>(eos);
