@@ -27,8 +27,21 @@ configure_and_build() {  # DIR ON|OFF
         -DKVLM_EXERCISE_SOLUTIONS="$2" "${launcher[@]}" >"$1.configure.log" 2>&1 \
     || { cat "$1.configure.log"; echo "check-exercises: configuring $1 failed" >&2; exit 2; }
   # Only the exercise executables (and the library they link): CI has 2 cores.
-  cmake --build "$1" -j "$jobs" --target kvlm_exercises >"$1.build.log" 2>&1 \
+  cmake --build "$1" -j "$jobs" --target kvlm_exercises 2>&1 | build_progress "$1.build.log" \
     || { tail -n 40 "$1.build.log"; echo "check-exercises: building $1 failed" >&2; exit 2; }
+}
+
+# The build's output goes to LOG; on a terminal, its percentage is shown on one line as it goes
+# (a cold build takes minutes). In CI, a pipe, nothing is shown. pipefail keeps cmake's status.
+build_progress() {  # LOG
+  if [[ -t 1 ]]; then
+    tee "$1" | while IFS= read -r line; do
+      [[ $line =~ ^\[\ *([0-9]+)%\] ]] && printf '\r   building: %s%%' "${BASH_REMATCH[1]}"
+    done
+    printf '\r\033[K'
+  else
+    cat >"$1"
+  fi
 }
 
 # The exercise tests as ctest lists them (label `exercises`), e.g. ch03_ex_rope.

@@ -41,7 +41,10 @@ void run(const CompareArgs& a) {
   bool all_ok = true;
   nlohmann::json results = nlohmann::json::array();
   for (const ReferencePrompt& ref : read_reference(a.reference)) {
+    progress("[kvlm] comparing " + ref.name + ": " + std::to_string(ref.input_ids.size()) + " tokens, " +
+             std::to_string(ref.greedy.size()) + " greedy steps ...");
     const PromptComparison c = compare_prompt(model, ref, tol);
+    progress("");
     all_ok = all_ok && c.ok();
     if (a.json) {
       results.push_back(to_json(c));

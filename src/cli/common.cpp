@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
+#include <unistd.h>
 
 #include "kvlm/error.hpp"
 #include "kvlm/threads.hpp"
@@ -108,6 +109,13 @@ void set_threads(int threads) {
   if (threads > used)
     std::fprintf(stderr, "[kvlm] --threads %d is more than this machine's %d CPUs: using %d\n", threads,
                  hardware_threads(), used);
+}
+
+void progress(const std::string& line) {
+  static const bool terminal = isatty(STDERR_FILENO) != 0;
+  if (!terminal) return;
+  std::fprintf(stderr, "\r\033[K%s", line.c_str());  // back to the line's start, erase it, write
+  std::fflush(stderr);
 }
 
 }  // namespace kvlm::cli

@@ -60,4 +60,8 @@ int context_size(int requested, int model_context);
 // is clamped, with a one-line note on stderr.
 void set_threads(int threads);
 
+// Where work is long (compare on a real model): one status line on stderr, rewritten in place, and
+// only when stderr is a terminal, never into a pipe, a log or --json output. "" clears it.
+void progress(const std::string& line);
+
 }  // namespace kvlm::cli
