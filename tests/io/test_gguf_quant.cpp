@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "kvlm/error.hpp"
 #include "kvlm/io/dtype.hpp"
 #include "kvlm/io/gguf.hpp"
 #include "kvlm/io/gguf_quant.hpp"
@@ -74,6 +75,48 @@ TEST(GgufQuant, Q4_1HandBuiltBlock) {
     EXPECT_EQ(out[j], 0.5f * j - 1.0f);
     EXPECT_EQ(out[j + 16], 0.5f * (15 - j) - 1.0f);
   }
+}
+
+// kvlm's quantizer against gguf-py's: quant_golden.gguf's "source" values, quantized by gguf-py into
+// q8_0 / q4_0 / q4_1. Quantizing them here must give blocks that dequantize to exactly the same
+// values, i.e. the same fp16 scales and the same 4/8-bit steps (the zero block and the all-positive
+// block included).
+TEST(GgufQuant, QuantizeMatchesGgufPy) {
+  const GgufFile file(test::data_dir() / "gguf" / "quant_golden.gguf");
+  const TensorInfo* source = file.find_tensor("source");
+  ASSERT_TRUE(source) << "regenerate quant_golden.gguf with scripts/reference/make_gguf_fixtures.py";
+  const std::vector<float> x = file.read_fp32(*source);
+  for (const auto& [name, type] : {std::pair{"q8_0", 8u}, {"q4_0", 2u}, {"q4_1", 3u}}) {
+    const TypeTraits* t = supported_type_traits(type);
+    std::vector<std::byte> blocks(x.size() / t->block_size * t->block_bytes);
+    quantize(type, x, blocks);
+    std::vector<float> ours(x.size());
+    dequantize(type, blocks, ours);
+    EXPECT_EQ(ours, file.read_fp32(*file.find_tensor(name))) << name;
+  }
+}
+
+TEST(GgufQuant, QuantizeRefusesWhatItCannotWrite) {
+  std::vector<float> x(48);
+  std::vector<std::byte> out(64);
+  EXPECT_THROW(quantize(8, x, out), Error);   // 48 values are not whole blocks of 32
+  EXPECT_THROW(quantize(12, std::span(x).first(32), out), Error);  // Q4_K: kvlm does not search K-quant scales
+}
+
+// fp32 -> fp16 rounds to nearest even: every half survives the round trip, and a value halfway
+// between two halves goes to the even one (as numpy's astype(float16)).
+TEST(GgufQuant, Fp32ToFp16RoundsToNearestEven) {
+  for (uint32_t h = 0; h < 0x10000; ++h) {
+    if ((h & 0x7C00) == 0x7C00 && (h & 0x3FF)) continue;  // NaN payloads
+    ASSERT_EQ(fp32_to_fp16(fp16_to_fp32(static_cast<uint16_t>(h))), h) << std::hex << h;
+  }
+  EXPECT_EQ(fp32_to_fp16(1.0f + 0x1p-11f), 0x3C00);      // halfway to the next half: stays even
+  EXPECT_EQ(fp32_to_fp16(1.0f + 3 * 0x1p-11f), 0x3C02);  // halfway from an odd one: rounds up
+  EXPECT_EQ(fp32_to_fp16(65519.0f), 0x7BFF);             // below the halfway point to 65536
+  EXPECT_EQ(fp32_to_fp16(65520.0f), 0x7C00);             // overflows to infinity
+  EXPECT_EQ(fp32_to_fp16(0x1p-25f), 0x0000);             // half the smallest subnormal: to even (0)
+  EXPECT_EQ(fp32_to_fp16(0x1p-25f * 3), 0x0002);         // 1.5 units: to even (2)
+  EXPECT_EQ(fp32_to_fp16(-0.0f), 0x8000);
 }
 
 TEST(GgufQuant, HalfFloats) {

@@ -1,8 +1,9 @@
-// Half-precision conversions used by every loader: IEEE fp16 and bfloat16 -> fp32.
-// Not a numeric library: kvlm computes in fp32; these only widen stored values at load time.
+// Half-precision conversions used by every loader: IEEE fp16 and bfloat16 -> fp32, and fp32 -> fp16
+// for the block scales a quantizer writes. Not a numeric library: kvlm computes in fp32.
 #pragma once
 
 #include <bit>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 
@@ -32,6 +33,25 @@ inline float fp16_to_fp32(uint16_t h) {
     bits = sign | (exponent << 23) | ((mantissa & 0x3FFu) << 13);
   }
   return std::bit_cast<float>(bits);
+}
+
+// fp32 -> IEEE half, rounding to nearest, ties to even (numpy's astype(float16), ggml's
+// GGML_FP32_TO_FP16). Beyond 65504 it rounds to infinity; below 2^-14 to a subnormal half.
+inline uint16_t fp32_to_fp16(float f) {
+  const uint32_t x = std::bit_cast<uint32_t>(f);
+  const auto sign = static_cast<uint16_t>((x >> 16) & 0x8000u);
+  const uint32_t magnitude = x & 0x7FFFFFFFu;
+  if (magnitude > 0x7F800000u) return sign | 0x7E00u;        // NaN
+  if (magnitude >= 0x47800000u) return sign | 0x7C00u;       // >= 65536 (and inf): infinity
+  if (magnitude < 0x38800000u) {                             // below 2^-14: units of 2^-24, rounded
+    const float units = std::bit_cast<float>(magnitude) * 16777216.0f;  // exact: times 2^24
+    return sign | static_cast<uint16_t>(std::nearbyint(units));         // ties to even (default mode)
+  }
+  // Normal: rebias the exponent 127 -> 15, keep the top 10 of 23 mantissa bits, round the other 13.
+  uint32_t half = ((((magnitude >> 23) - 112) << 10) | ((magnitude >> 13) & 0x3FFu));
+  const uint32_t rest = magnitude & 0x1FFFu;
+  if (rest > 0x1000u || (rest == 0x1000u && (half & 1u))) ++half;  // a carry may reach infinity: right
+  return sign | static_cast<uint16_t>(half);
 }
 
 // Little-endian loads from an unaligned byte pointer (all formats here are little-endian).

@@ -1,12 +1,15 @@
-// ggml block dequantization: F32, F16, BF16, Q8_0, Q4_0, Q4_1 and the K-quants Q2_K..Q6_K -> fp32.
+// ggml block formats: F32, F16, BF16, Q8_0, Q4_0, Q4_1 and the K-quants Q2_K..Q6_K -> fp32, and back for Q8_0, Q4_0, Q4_1.
 // Not optimized: one plain loop per format, written to be read next to ggml's block structs.
 #include "kvlm/io/gguf_quant.hpp"
 
+#include <algorithm>
 #include <array>
 #include <bit>
+#include <cmath>
 #include <cstring>
 #include <cassert>
 
+#include "kvlm/error.hpp"
 #include "kvlm/io/dtype.hpp"
 
 namespace kvlm::gguf {
@@ -46,6 +49,55 @@ void dequantize_q4_1(const std::byte* block, float* out) {
     out[j] = d * static_cast<float>(qs[j] & 0x0F) + m;
     out[j + kQK / 2] = d * static_cast<float>(qs[j] >> 4) + m;
   }
+}
+
+// ---- Quantization, the inverse of the three formats above: the block's scale from its values,
+// then each value rounded to the nearest step. Computed in fp32 exactly as gguf-py's quants.py does
+// (which matches ggml-quants.c's quantize_row_*_ref), so kvlm's files equal gguf-py's byte for byte.
+
+// Q8_0: d = max|x| / 127; q[i] = round(x[i] / d), halves away from zero (C's roundf).
+void quantize_q8_0(const float* x, std::byte* block) {
+  float amax = 0.0f;
+  for (int i = 0; i < kQK; ++i) amax = std::max(amax, std::abs(x[i]));
+  const float d = amax / 127.0f;
+  const float id = d == 0.0f ? 0.0f : 1.0f / d;
+  const uint16_t d16 = fp32_to_fp16(d);
+  std::memcpy(block, &d16, 2);
+  for (int i = 0; i < kQK; ++i) block[2 + i] = static_cast<std::byte>(static_cast<int8_t>(std::round(x[i] * id)));
+}
+
+// Two 4-bit values per byte: value j in the low nibble, value j + 16 in the high one.
+void pack_nibbles(const uint8_t* q, std::byte* qs) {
+  for (int j = 0; j < kQK / 2; ++j) qs[j] = static_cast<std::byte>(q[j] | (q[j + kQK / 2] << 4));
+}
+
+// Q4_0: the value of largest magnitude (the first, if tied) is -8 steps: d = max / -8;
+// q[i] = min(15, trunc(x[i] / d + 8.5)), so x[i] ~ d * (q[i] - 8).
+void quantize_q4_0(const float* x, std::byte* block) {
+  float max = 0.0f, amax = 0.0f;
+  for (int i = 0; i < kQK; ++i)
+    if (std::abs(x[i]) > amax) amax = std::abs(x[i]), max = x[i];
+  const float d = max / -8.0f;
+  const float id = d == 0.0f ? 0.0f : 1.0f / d;
+  uint8_t q[kQK];
+  for (int i = 0; i < kQK; ++i) q[i] = static_cast<uint8_t>(std::min(15.0f, std::trunc(x[i] * id + 8.5f)));
+  const uint16_t d16 = fp32_to_fp16(d);
+  std::memcpy(block, &d16, 2);
+  pack_nibbles(q, block + 2);
+}
+
+// Q4_1: the block's range in 15 steps from its minimum: d = (max - min) / 15, m = min;
+// q[i] = min(15, trunc((x[i] - min) / d + 0.5)), so x[i] ~ d * q[i] + m.
+void quantize_q4_1(const float* x, std::byte* block) {
+  const auto [lo, hi] = std::minmax_element(x, x + kQK);
+  const float min = *lo, d = (*hi - min) / 15.0f;
+  const float id = d == 0.0f ? 0.0f : 1.0f / d;
+  uint8_t q[kQK];
+  for (int i = 0; i < kQK; ++i) q[i] = static_cast<uint8_t>(std::min(15.0f, std::trunc((x[i] - min) * id + 0.5f)));
+  const uint16_t d16 = fp32_to_fp16(d), m16 = fp32_to_fp16(min);
+  std::memcpy(block, &d16, 2);
+  std::memcpy(block + 2, &m16, 2);
+  pack_nibbles(q, block + 4);
 }
 
 // ---- K-quants (ggml-common.h's block_qN_K): super-blocks of 256 values in 16 groups of 16
@@ -252,6 +304,29 @@ void dequantize(uint32_t type_id, std::span<const std::byte> src, std::span<floa
       case kQ4_K: dequantize_q4_k(p, out); break;
       case kQ5_K: dequantize_q5_k(p, out); break;
       case kQ6_K: dequantize_q6_k(p, out); break;
+    }
+  }
+}
+
+void quantize(uint32_t type_id, std::span<const float> src, std::span<std::byte> dst) {
+  const TypeTraits* traits = supported_type_traits(type_id);
+  if (!traits || !(type_id == kF32 || type_id == kF16 || type_id == kQ8_0 || type_id == kQ4_0 || type_id == kQ4_1))
+    throw Error("kvlm quantizes to F32, F16, Q8_0, Q4_0 and Q4_1, not " + ggml_type_name(type_id));
+  const int64_t n = static_cast<int64_t>(src.size());
+  if (n % traits->block_size != 0)
+    throw Error(std::to_string(n) + " values are not whole " + traits->name + " blocks of " +
+                std::to_string(traits->block_size));
+  if (static_cast<int64_t>(dst.size()) != n / traits->block_size * traits->block_bytes)
+    throw Error(std::string("the ") + traits->name + " buffer has the wrong size");
+  std::byte* out = dst.data();
+  for (int64_t i = 0; i < n; i += traits->block_size, out += traits->block_bytes) {
+    const float* x = src.data() + i;
+    switch (type_id) {
+      case kF32: std::memcpy(out, x, 4); break;
+      case kF16: { const uint16_t h = fp32_to_fp16(*x); std::memcpy(out, &h, 2); } break;
+      case kQ8_0: quantize_q8_0(x, out); break;
+      case kQ4_0: quantize_q4_0(x, out); break;
+      case kQ4_1: quantize_q4_1(x, out); break;
     }
   }
 }

@@ -1,5 +1,6 @@
-// ggml block formats: how many values a block holds, its size in bytes, and dequantization to fp32.
-// Not a quantizer: kvlm only reads quantized files; quantizing is llama.cpp's (or gguf-py's) job.
+// ggml block formats: how many values a block holds, its size in bytes, dequantization to fp32 and,
+// for Q8_0, Q4_0 and Q4_1, quantization (bit for bit as gguf-py's quants.py, i.e. ggml-quants.c).
+// Not a K-quant quantizer: those need llama.cpp's search for the best scales.
 #pragma once
 
 #include <cstddef>
@@ -23,5 +24,9 @@ std::string ggml_type_name(uint32_t type_id);
 // Widens `n` values of `type_id` stored in `src` into `dst` (n a multiple of the block size;
 // src exactly n / block_size * block_bytes bytes; the caller checks both).
 void dequantize(uint32_t type_id, std::span<const std::byte> src, std::span<float> dst);
+
+// The inverse for F32, F16, Q8_0, Q4_0 and Q4_1: `n` values of `src` into `dst` (n a multiple of
+// the block size, dst n / block_size * block_bytes bytes). Throws kvlm::Error for other types.
+void quantize(uint32_t type_id, std::span<const float> src, std::span<std::byte> dst);
 
 }  // namespace kvlm::gguf
