@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   kvlm::cli::add_train_tokenizer(app);
   kvlm::cli::add_inspect(app);
   kvlm::cli::add_view(app);
+  kvlm::cli::add_quantize(app);
 
   try {
     app.parse(argc, argv);

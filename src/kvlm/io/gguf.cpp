@@ -108,7 +108,7 @@ class Reader {
         break;
       }
       case ValueType::kString: v.data = string(what); break;
-      case ValueType::kArray: v.data = array(what, depth + 1); break;
+      case ValueType::kArray: v.data = array(what, depth + 1, v.element_type); break;
     }
     return v;
   }
@@ -126,10 +126,10 @@ class Reader {
   }
 
  private:
-  std::vector<Value> array(const std::string& what, int depth) {
+  std::vector<Value> array(const std::string& what, int depth, ValueType& element_type) {
     if (depth > kMaxArrayDepth)
       fail(what + " nests arrays deeper than " + std::to_string(kMaxArrayDepth) + " levels");
-    const ValueType element_type = value_type(what + " element");
+    element_type = value_type(what + " element");
     const uint64_t n = count(what + " element count", min_value_bytes(element_type));
     std::vector<Value> items;
     items.reserve(n);  // safe: n <= remaining bytes

@@ -31,6 +31,7 @@ std::string to_string(ValueType t);
 struct Value {
   ValueType type = ValueType::kUint8;
   std::variant<int64_t, uint64_t, double, bool, std::string, std::vector<Value>> data;
+  ValueType element_type = ValueType::kUint8;  // arrays only: what each element is (kept when empty)
 
   bool is_integer() const;
   int64_t as_int() const;          // throws kvlm::Error unless an integer that fits in int64

@@ -1,0 +1,156 @@
+// GGUF v3 writer; see gguf_writer.hpp. The same layout gguf.cpp parses, written field by field.
+#include "kvlm/io/gguf_writer.hpp"
+
+#include <cstring>
+#include <fstream>
+#include <set>
+
+#include "kvlm/error.hpp"
+#include "kvlm/io/gguf_quant.hpp"
+
+namespace kvlm::gguf {
+namespace {
+
+class Out {
+ public:
+  template <typename T>
+  void scalar(T v) {
+    const auto* p = reinterpret_cast<const char*>(&v);
+    bytes_.insert(bytes_.end(), p, p + sizeof(T));  // little-endian, as x86 and ARM are
+  }
+  void string(const std::string& s) {
+    scalar<uint64_t>(s.size());
+    bytes_.insert(bytes_.end(), s.begin(), s.end());
+  }
+  void value(const Value& v) {
+    switch (v.type) {
+      case ValueType::kUint8: scalar<uint8_t>(static_cast<uint8_t>(v.as_int())); break;
+      case ValueType::kInt8: scalar<int8_t>(static_cast<int8_t>(v.as_int())); break;
+      case ValueType::kUint16: scalar<uint16_t>(static_cast<uint16_t>(v.as_int())); break;
+      case ValueType::kInt16: scalar<int16_t>(static_cast<int16_t>(v.as_int())); break;
+      case ValueType::kUint32: scalar<uint32_t>(static_cast<uint32_t>(v.as_int())); break;
+      case ValueType::kInt32: scalar<int32_t>(static_cast<int32_t>(v.as_int())); break;
+      case ValueType::kInt64: scalar<int64_t>(v.as_int()); break;
+      case ValueType::kUint64:
+        scalar<uint64_t>(std::holds_alternative<uint64_t>(v.data) ? std::get<uint64_t>(v.data)
+                                                                  : static_cast<uint64_t>(v.as_int()));
+        break;
+      case ValueType::kFloat32: scalar<float>(static_cast<float>(v.as_float())); break;
+      case ValueType::kFloat64: scalar<double>(v.as_float()); break;
+      case ValueType::kBool: scalar<uint8_t>(v.as_bool() ? 1 : 0); break;
+      case ValueType::kString: string(v.as_string()); break;
+      case ValueType::kArray: {
+        const std::vector<Value>& items = v.as_array();
+        scalar<uint32_t>(static_cast<uint32_t>(v.element_type));
+        scalar<uint64_t>(items.size());
+        for (const Value& item : items) {
+          if (item.type != v.element_type) throw Error("a GGUF array must hold values of one type");
+          value(item);
+        }
+        break;
+      }
+    }
+  }
+  void pad(uint64_t alignment) { bytes_.resize((bytes_.size() + alignment - 1) / alignment * alignment); }
+  std::vector<char>& bytes() { return bytes_; }
+
+ private:
+  std::vector<char> bytes_;
+};
+
+uint64_t align(uint64_t n, uint64_t alignment) { return (n + alignment - 1) / alignment * alignment; }
+
+}  // namespace
+
+void GgufWriter::add(const std::string& key, Value value) { metadata_.emplace_back(key, std::move(value)); }
+
+void GgufWriter::add_tensor(const std::string& name, std::vector<int64_t> ne, TensorType type,
+                            std::vector<std::byte> data) {
+  tensors_.push_back({name, std::move(ne), type, std::move(data)});
+}
+
+void GgufWriter::write(const std::filesystem::path& path) const {
+  uint64_t alignment = 32;
+  std::set<std::string> keys;
+  for (const auto& [key, value] : metadata_) {
+    if (!keys.insert(key).second) throw Error("the GGUF metadata key '" + key + "' is given twice");
+    if (key == "general.alignment") alignment = static_cast<uint64_t>(value.as_int());
+  }
+  if (alignment == 0 || (alignment & (alignment - 1)) != 0) throw Error("general.alignment must be a power of two");
+
+  Out out;
+  out.bytes().insert(out.bytes().end(), {'G', 'G', 'U', 'F'});
+  out.scalar<uint32_t>(3);
+  out.scalar<uint64_t>(tensors_.size());
+  out.scalar<uint64_t>(metadata_.size());
+  for (const auto& [key, value] : metadata_) {
+    out.string(key);
+    out.scalar<uint32_t>(static_cast<uint32_t>(value.type));
+    out.value(value);
+  }
+  uint64_t offset = 0;  // within the data section
+  for (const Tensor& t : tensors_) {
+    out.string(t.name);
+    out.scalar<uint32_t>(static_cast<uint32_t>(t.ne.size()));
+    for (int64_t d : t.ne) out.scalar<uint64_t>(static_cast<uint64_t>(d));
+    out.scalar<uint32_t>(static_cast<uint32_t>(t.type));
+    out.scalar<uint64_t>(offset);
+    offset = align(offset + t.data.size(), alignment);
+  }
+  out.pad(alignment);
+
+  std::ofstream file(path, std::ios::binary);
+  if (!file) throw Error("cannot write " + path.string());
+  file.write(out.bytes().data(), static_cast<std::streamsize>(out.bytes().size()));
+  const std::vector<char> zeros(alignment, 0);
+  for (const Tensor& t : tensors_) {
+    if (!t.data.empty()) file.write(reinterpret_cast<const char*>(t.data.data()), static_cast<std::streamsize>(t.data.size()));
+    file.write(zeros.data(), static_cast<std::streamsize>(align(t.data.size(), alignment) - t.data.size()));
+  }
+  if (!file) throw Error("writing " + path.string() + " failed (is the disk full?)");
+}
+
+QuantizeReport quantize_gguf(const std::filesystem::path& in, const std::filesystem::path& out, TensorType type) {
+  const TypeTraits* traits = supported_type_traits(static_cast<uint32_t>(type));
+  // llama.cpp's general.file_type (llama_ftype) for a file of one type.
+  int file_type = -1;
+  switch (type) {
+    case TensorType::kF32: file_type = 0; break;
+    case TensorType::kF16: file_type = 1; break;
+    case TensorType::kQ4_0: file_type = 2; break;
+    case TensorType::kQ4_1: file_type = 3; break;
+    case TensorType::kQ8_0: file_type = 7; break;
+    default: throw Error("kvlm quantize writes f32, f16, q8_0, q4_0 and q4_1, not " + std::string(traits ? traits->name : "this type"));
+  }
+  const GgufFile source(in);
+  GgufWriter writer;
+  for (const auto& [key, value] : source.metadata()) {
+    if (key == "general.file_type") continue;
+    writer.add(key, value);
+  }
+  Value ftype;
+  ftype.type = ValueType::kUint32;
+  ftype.data = int64_t{file_type};
+  writer.add("general.file_type", ftype);
+
+  QuantizeReport report;
+  for (const TensorInfo& info : source.tensors()) {
+    // Weight matrices whose rows are whole blocks take the new type; norms, biases, rope_freqs
+    // (1-D) and GPT-2's position table stay F32, as llama-quantize leaves them unquantized too.
+    const bool matrix = info.ne.size() == 2 && info.name.ends_with(".weight") && !info.name.starts_with("position_embd");
+    const TensorType t = matrix && info.ne[0] % traits->block_size == 0 ? type : TensorType::kF32;
+    const std::vector<float> values = source.read_fp32(info);
+    const TypeTraits* tt = supported_type_traits(static_cast<uint32_t>(t));
+    std::vector<std::byte> data(static_cast<size_t>(info.n_elements() / tt->block_size * tt->block_bytes));
+    quantize(static_cast<uint32_t>(t), values, data);
+    report.bytes_in += info.n_bytes;
+    report.bytes_out += data.size();
+    report.quantized += t == type && t != TensorType::kF32 ? 1 : 0;
+    report.tensors += 1;
+    writer.add_tensor(info.name, info.ne, t, std::move(data));
+  }
+  writer.write(out);
+  return report;
+}
+
+}  // namespace kvlm::gguf

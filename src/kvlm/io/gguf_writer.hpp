@@ -1,0 +1,45 @@
+// GgufWriter: metadata and tensors -> a GGUF v3 file, the layout gguf.cpp reads (and llama.cpp and
+// gguf-py). Not a converter: the caller decides every key and each tensor's type (kvlm quantize).
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "kvlm/io/gguf.hpp"
+
+namespace kvlm::gguf {
+
+class GgufWriter {
+ public:
+  // Metadata in the order given; a key given twice is refused when the file is written.
+  void add(const std::string& key, Value value);
+  // A tensor: dims innermost first (ne[0] is the row length), its ggml type, and its bytes.
+  void add_tensor(const std::string& name, std::vector<int64_t> ne, TensorType type, std::vector<std::byte> data);
+  // magic | version 3 | counts | metadata | tensor infos | padding | data, each tensor at a multiple
+  // of general.alignment (32 unless given). Throws kvlm::Error when the file cannot be written.
+  void write(const std::filesystem::path& path) const;
+
+ private:
+  struct Tensor {
+    std::string name;
+    std::vector<int64_t> ne;
+    TensorType type;
+    std::vector<std::byte> data;
+  };
+  std::vector<std::pair<std::string, Value>> metadata_;
+  std::vector<Tensor> tensors_;
+};
+
+// kvlm quantize: a copy of the GGUF `in` whose weight matrices (rows of whole blocks) are stored as
+// `type` (F32, F16, Q8_0, Q4_0 or Q4_1), everything else as F32; every metadata key is copied and
+// general.file_type set as llama.cpp numbers it. Each tensor goes through fp32 on the way.
+struct QuantizeReport {
+  int tensors = 0, quantized = 0;
+  uint64_t bytes_in = 0, bytes_out = 0;  // tensor data only
+};
+QuantizeReport quantize_gguf(const std::filesystem::path& in, const std::filesystem::path& out, TensorType type);
+
+}  // namespace kvlm::gguf
