@@ -17,6 +17,7 @@
 #include "kvlm/generate/generate.hpp"
 #include "kvlm/io/load.hpp"
 #include "kvlm/tokenizer/chat_template.hpp"
+#include "kvlm/verify/finite.hpp"
 
 namespace kvlm::cli {
 namespace {
@@ -69,6 +70,9 @@ void run(const ChatArgs& a) {
   GenerationConfig config;
   config.sampler = a.sampler;
   config.stop_token_ids = {*end_of_turn};  // and the model's EOS ids (stop_at_eos)
+  config.on_logits = [&model](std::span<const int> sequence, const Matrix& logits) {
+    check_finite_logits(model, sequence, logits);  // NaN or Inf: exit 1, naming the layer
+  };
   std::signal(SIGINT, on_sigint);
 
   if (!a.json) std::fprintf(stderr, "[kvlm] chat with %s; /reset, /stats, /exit; Ctrl-C stops an answer\n", a.model.c_str());

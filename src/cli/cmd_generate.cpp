@@ -16,6 +16,7 @@
 #include "kvlm/generate/trace.hpp"
 #include "kvlm/io/load.hpp"
 #include "kvlm/tokenizer/chat_template.hpp"
+#include "kvlm/verify/finite.hpp"
 
 namespace kvlm::cli {
 namespace {
@@ -70,6 +71,10 @@ void run(const GenerateArgs& a) {
   GenerationConfig config;
   config.sampler = a.sampler;
   config.stop_at_eos = !a.ignore_eos;
+  // Every step's logits must be finite; if not, exit 1 naming the layer that first made NaN or Inf.
+  config.on_logits = [&model](std::span<const int> sequence, const Matrix& logits) {
+    check_finite_logits(model, sequence, logits);
+  };
 
   std::vector<int> prompt;
   std::string prompt_string;  // the prompt's text as the model reads it (empty for --prompt-ids)

@@ -9,6 +9,7 @@
 #include "kvlm/io/load.hpp"
 #include "kvlm/io/safetensors.hpp"
 #include "kvlm/model/transformer.hpp"
+#include "kvlm/verify/finite.hpp"
 
 namespace kvlm::cli {
 namespace {
@@ -26,6 +27,7 @@ void run(const LogitsArgs& a) {
   const Model model = load_model(a.model, {.check_tensors = a.check_tensors});
   const std::vector<int> ids = parse_ids(a.prompt_ids);
   const Matrix logits = forward(model, ids, 0, nullptr);  // [T, V]
+  check_finite_logits(model, ids, logits);  // NaN or Inf: exit 1, naming the layer (not nulls in the JSON)
   const Shape shape = {logits.rows(), logits.cols()};
 
   if (!a.out.empty()) {

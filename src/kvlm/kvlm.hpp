@@ -10,4 +10,5 @@
 #include "kvlm/cache/kv_cache.hpp"           // KVCache
 #include "kvlm/generate/generate.hpp"        // generate_naive, generate_cached, Sampler
 #include "kvlm/verify/reference.hpp"         // comparing with an HF reference file
+#include "kvlm/verify/finite.hpp"            // check_finite_logits: NaN/Inf in the output, traced to a layer
 #include "kvlm/threads.hpp"                  // set_num_threads

@@ -12,10 +12,12 @@
 #include <nlohmann/json.hpp>
 
 #include "kvlm/error.hpp"
+#include "kvlm/generate/generate.hpp"
 #include "kvlm/io/load.hpp"
 #include "kvlm/io/safetensors.hpp"
 #include "kvlm/printable.hpp"
 #include "kvlm/tokenizer/tokenizer.hpp"
+#include "kvlm/verify/finite.hpp"
 #include "paths.hpp"
 
 namespace kvlm {
@@ -64,6 +66,50 @@ class BadFiles : public ::testing::Test {
       w.add(n, keep.back().shape, keep.back().data.data());
     }
     w.write(dir_ / "model.safetensors");
+  }
+
+  // A copy of the good weights with one value of tensor `name` (at `flat_index`) replaced.
+  void write_weights_with_value(const std::string& name, int64_t flat_index, float value) {
+    Tensor t = SafetensorsFile(good_ / "model.safetensors").read(name);
+    t.data.data()[flat_index] = value;
+    write_weights_with(name, t.shape, std::vector<float>(t.data.data(), t.data.data() + t.data.size()));
+  }
+
+  // Generates from dir_'s model as `kvlm generate` does (on_logits = check_finite_logits), with the
+  // KV cache and without; returns the error ("" when there is none), which both loops must agree on.
+  std::string generation_error(const std::vector<int>& prompt, int max_new_tokens) {
+    const Model model = load_model(dir_);
+    GenerationConfig config;
+    config.max_new_tokens = max_new_tokens;
+    config.stop_at_eos = false;
+    config.on_logits = [&](std::span<const int> sequence, const Matrix& logits) {
+      check_finite_logits(model, sequence, logits);
+    };
+    std::string errors[2];  // naive, cached
+    for (int cached = 0; cached < 2; ++cached) try {
+        cached ? generate_cached(model, prompt, config) : generate_naive(model, prompt, config);
+      } catch (const Error& e) {
+        errors[cached] = e.what();
+      }
+    EXPECT_EQ(errors[0], errors[1]);
+    return errors[1];
+  }
+
+  // The kvlm binary run with `args` and -m dir_: its exit code, and stdout and stderr together.
+  std::pair<int, std::string> kvlm(const std::string& args) {
+    const std::string command = test::kvlm_binary().string() + " " + args + " -m " + dir_.string() + " 2>&1";
+    FILE* pipe = popen(command.c_str(), "r");
+    std::string output;
+    char buffer[4096];
+    for (size_t n; (n = fread(buffer, 1, sizeof(buffer), pipe)) > 0;) output.append(buffer, n);
+    const int status = pclose(pipe);
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+  }
+  void expect_cli_error(const std::string& args, const std::string& message) {
+    const auto [code, output] = kvlm(args);
+    EXPECT_EQ(code, 1) << args << ": " << output;
+    EXPECT_EQ(output.rfind("kvlm: error: ", 0), 0u) << args << ": only the error, nothing before it: " << output;
+    EXPECT_NE(output.find(message), std::string::npos) << args << ": " << output;
   }
 
   fs::path good_, dir_;
@@ -414,6 +460,71 @@ TEST_F(BadFiles, CheckTensorsNamesTheFirstNonFiniteWeight) {
     EXPECT_NE(output.find("kvlm: error: model.safetensors: tensor '" + name + "' holds Inf at flat index 7"), std::string::npos)
         << args << ": " << output;
   }
+}
+
+// Issue 14: non-finite numbers went unnoticed: one NaN in q_proj, and generate printed ids
+// [0,0,0,0,0] with exit 0, logits printed nulls. Every step's logits are now checked
+// (verify/finite.hpp); when they are not finite, the error names the first layer and position.
+TEST_F(BadFiles, Issue14NanOrInfInAWeightStopsGenerateLogitsAndCompareNamingTheLayer) {
+  for (const int layer : {0, 1}) {  // llama-mha has 2: the last one's output is the final norm's input
+    const std::string where = layer == 0 ? "layer 0" : "layer 1 or the final norm";
+    for (const float bad : {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity()}) {
+      SCOPED_TRACE(where + (std::isnan(bad) ? ", NaN" : ", Inf"));
+      write_weights_with_value("model.layers." + std::to_string(layer) + ".self_attn.q_proj.weight", 7, bad);
+      const std::string expected = "the logits are not finite: " + where +
+                                   " first produced NaN or Inf, at position 0 (token id 1); "
+                                   "check the weights with --check-tensors";
+      EXPECT_EQ(generation_error({1, 2, 3}, 5), expected);
+      for (const std::string& args : {"generate --prompt-ids 1,2,3 -n 5 --json", "generate --prompt-ids 1,2,3 -n 5 --no-cache",
+                                      "logits --prompt-ids 1,2,3 --json"})
+        expect_cli_error(args, expected);
+      expect_cli_error("compare --reference " + (good_ / "reference.safetensors").string(), "the logits are not finite: " + where);
+    }
+  }
+}
+
+// A bad embedding row is read only by the ids that reach it: a prompt holding that id fails at its
+// position, so does a generation that feeds it back, and other prompts run as before.
+TEST_F(BadFiles, Issue14NanOrInfInAnEmbeddingRowFailsOnlyWhereThatIdIsFed) {
+  const Model good = load_model(good_);
+  GenerationConfig config;
+  config.max_new_tokens = 1;
+  const int id = generate_cached(good, std::vector<int>{1, 2, 3}, config).tokens[0];  // the next token after 1,2,3
+  ASSERT_TRUE(id != 1 && id != 2 && id != 3) << id;
+  const std::string ids = "1," + std::to_string(id) + ",3";
+  const int64_t D = good.config.hidden_size;
+  for (const float bad : {std::numeric_limits<float>::quiet_NaN(), -std::numeric_limits<float>::infinity()}) {
+    SCOPED_TRACE(std::isnan(bad) ? "NaN" : "Inf");
+    write_weights_with_value("model.embed_tokens.weight", id * D + 5, bad);
+    auto expected = [&](int position) {
+      return "the logits are not finite: the embeddings first produced NaN or Inf, at position " +
+             std::to_string(position) + " (token id " + std::to_string(id) + ")";
+    };
+    EXPECT_EQ(generation_error({1, 2, 3}, 1), "");                        // `id` is sampled, never fed
+    EXPECT_EQ(generation_error({4, 5, 6}, 1), "");
+    EXPECT_EQ(generation_error({1, 2, 3}, 2).find(expected(3)), 0u);     // fed back at position 3
+    EXPECT_EQ(generation_error({1, id, 3}, 1).find(expected(1)), 0u);
+    EXPECT_EQ(kvlm("logits --prompt-ids 1,2,3 --json").first, 0);
+    EXPECT_EQ(kvlm("generate --prompt-ids 1,2,3 -n 1 --json").first, 0);
+    expect_cli_error("generate --prompt-ids 1,2,3 -n 2", expected(3));
+    expect_cli_error("generate --prompt-ids " + ids + " -n 1", expected(1));
+    expect_cli_error("logits --prompt-ids " + ids, expected(1));
+  }
+}
+
+// A final norm weight of zero with eps 0 would divide 0 by 0; the config check refuses eps <= 0 at
+// load, with one clear sentence (exit 1). With the fixture's eps the zero weight gives logits of 0,
+// which are finite: no error.
+TEST_F(BadFiles, Issue14ZeroNormWeightWithEpsZeroIsRefusedAtLoad) {
+  const Tensor norm = SafetensorsFile(good_ / "model.safetensors").read("model.norm.weight");
+  write_weights_with("model.norm.weight", norm.shape, std::vector<float>(norm.data.size(), 0.0f));
+  EXPECT_EQ(generation_error({1, 2, 3}, 2), "");
+  nlohmann::json config = nlohmann::json::parse(bytes_of(good_ / "config.json"));
+  config["rms_norm_eps"] = 0.0;
+  write(dir_ / "config.json", config.dump());
+  expect_error("the norm epsilon must be finite and positive");
+  expect_cli_error("generate --prompt-ids 1,2,3 -n 5 --json", "the norm epsilon must be finite and positive");
+  expect_cli_error("logits --prompt-ids 1,2,3", "the norm epsilon must be finite and positive");
 }
 
 TEST_F(BadFiles, MissingFilesAndUnknownFormats) {

@@ -38,6 +38,7 @@ Generation generate_cached(const Model& model, std::span<const int> prompt, cons
     // NEW: feed only what the cache has not seen: the whole prompt first (prefill), then one token.
     const std::span<const int> fresh = std::span<const int>(sequence).subspan(cache.length());
     const Matrix logits = forward(model, fresh, /*start_pos=*/cache.length(), &cache, observed);  // [fresh, V]
+    if (config.on_logits) config.on_logits(sequence, logits);  // may throw: kvlm generate's NaN/Inf check
     const Eigen::RowVectorXf last = logits.row(logits.rows() - 1);
     const int next = sampler.sample({last.data(), static_cast<size_t>(last.size())}, observed ? &view : nullptr);
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();

@@ -28,12 +28,17 @@ struct StepView {
 };
 using OnStep = std::function<void(const StepView&)>;
 
+// Each step's logits, before sampling (`kvlm generate` checks they are finite: verify/finite.hpp).
+//   sequence: every id so far, prompt and new tokens; logits: [T, V] for its last T positions
+using OnLogits = std::function<void(std::span<const int> sequence, const Matrix& logits)>;
+
 struct GenerationConfig {
   int max_new_tokens = 32;
   SamplerConfig sampler;            // greedy by default
   bool stop_at_eos = true;          // end at the model's end-of-sequence ids (ModelConfig::eos_token_ids)
   std::vector<int> stop_token_ids;  // more ids that end it (a chat's <|im_end|>); the stop id is kept
   OnStep on_step;                   // optional; when set, each forward also keeps the newest attention rows
+  OnLogits on_logits;               // optional; unlike on_step, asks forward for nothing more
 };
 
 struct GenerationStats {

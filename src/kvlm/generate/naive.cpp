@@ -23,6 +23,7 @@ Generation generate_naive(const Model& model, std::span<const int> prompt, const
   for (int step = 0; step < config.max_new_tokens; ++step) {
     const auto t0 = std::chrono::steady_clock::now();
     const Matrix logits = forward(model, sequence, /*start_pos=*/0, /*cache=*/nullptr, observed);  // [len, V]: all of it
+    if (config.on_logits) config.on_logits(sequence, logits);  // may throw: kvlm generate's NaN/Inf check
     const Eigen::RowVectorXf last = logits.row(logits.rows() - 1);
     const int next = sampler.sample({last.data(), static_cast<size_t>(last.size())}, observed ? &view : nullptr);
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();

@@ -7,6 +7,7 @@
 #include "kvlm/generate/generate.hpp"
 #include "kvlm/io/safetensors.hpp"
 #include "kvlm/model/transformer.hpp"
+#include "kvlm/verify/finite.hpp"
 
 namespace kvlm {
 namespace {
@@ -54,6 +55,7 @@ PromptComparison compare_prompt(const Model& model, const ReferencePrompt& ref, 
   // 1. One prefill with every hidden state recorded (naive forward: no cache involved).
   ForwardTrace trace;
   const Matrix logits = forward(model, ref.input_ids, 0, nullptr, &trace);
+  check_finite_logits(model, ref.input_ids, logits);  // NaN or Inf is an error, not a large difference
   if (ref.logits.size()) {
     if (ref.logits.rows() != logits.rows() || ref.logits.cols() != logits.cols())
       throw Error(ref.name + ": the reference logits are [" + std::to_string(ref.logits.rows()) + ", " +
@@ -89,6 +91,9 @@ PromptComparison compare_prompt(const Model& model, const ReferencePrompt& ref, 
     GenerationConfig config;
     config.max_new_tokens = static_cast<int>(ref.greedy.size());
     config.stop_at_eos = false;  // HF's greedy references run their full length, past any EOS
+    config.on_logits = [&model](std::span<const int> sequence, const Matrix& step_logits) {
+      check_finite_logits(model, sequence, step_logits);
+    };
     const Generation g = generate_cached(model, ref.input_ids, config);
     r.greedy_checked = static_cast<int>(ref.greedy.size());
     while (r.greedy_agree < r.greedy_checked && g.tokens[r.greedy_agree] == ref.greedy[r.greedy_agree]) ++r.greedy_agree;
