@@ -67,6 +67,9 @@ for h in "${HARNESSES[@]}"; do
   execs=$(sed -nE 's/^stat::number_of_executed_units: *([0-9]+)/\1/p' "$log" | tail -1)
   rate=$(sed -nE 's/^stat::average_exec_per_sec: *([0-9]+)/\1/p' "$log" | tail -1)
   rss=$(sed -nE 's/^stat::peak_rss_mb: *([0-9]+)/\1/p' "$log" | tail -1)
+  # -fork mode (FUZZ_ARGS) prints no stat:: lines: take both from its last progress line instead.
+  [ -n "$execs" ] || execs=$(sed -nE 's/^#([0-9]+).*/\1/p' <<<"$last")
+  [ -n "$rate" ] || rate=$(sed -nE 's/.*exec\/s:? ([0-9]+).*/\1/p' <<<"$last")
   status=ok
   shopt -s nullglob
   arts=("$artifacts"crash-* "$artifacts"timeout-* "$artifacts"oom-* "$artifacts"leak-*)
