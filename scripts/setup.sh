@@ -36,6 +36,17 @@ if ((${#missing[@]})); then
     echo "== could not install ${missing[*]}: the browser test will be skipped"
 fi
 
+# clang with libFuzzer for scripts/fuzz.sh (scripts/test.sh runs it). Optional: without them the
+# fuzzing step says it is skipped, and the saved fuzz inputs are still replayed by ctest.
+fuzz=(clang libclang-rt-dev)
+missing=()
+for p in "${fuzz[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if ((${#missing[@]})); then
+  echo "== installing ${missing[*]} (optional: scripts/fuzz.sh)"
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
+    echo "== could not install ${missing[*]}: scripts/fuzz.sh will be skipped"
+fi
+
 # Python tools for the notebooks and their tests (not torch: that is only for making references).
 echo "== pip install -r requirements.txt"
 # Debian 12's own python3 refuses system-wide pip installs (PEP 668) unless told otherwise; these

@@ -34,3 +34,11 @@ cmake --build --preset debug --target test_robustness test_gguf_corrupt test_tok
 for t in tests/test_robustness tests/io/test_gguf_corrupt tests/tokenizer/test_tokenizer_bad_input; do
   OMP_NUM_THREADS=1 "build/debug/$t" --gtest_brief=1
 done
+
+# Fuzzing: the libFuzzer harnesses (tests/fuzz, preset fuzz: clang, ASan + UBSan), 30 s each.
+# 30 s, not 60: on 2 busy cores the fuzz build alone took 237 s without ccache, and 8 harnesses x 60 s
+# would make the step about 12.5 minutes; this way it adds about 7.5. A new crash is saved under
+# tests/fuzz/regressions/ and fails the step; without clang's libFuzzer the step says it is skipped
+# (the saved inputs are still replayed by ctest -L fuzz). fuzz_llama2c is left out until the loader
+# fix for a vocab_size of INT_MIN (issue 14, another branch) is merged: it finds that within minutes.
+bash scripts/fuzz.sh 30 gguf safetensors config_json tokenizer_json sentencepiece llama2c_tokenizer encode_decode

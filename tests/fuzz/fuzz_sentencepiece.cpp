@@ -1,0 +1,11 @@
+// Fuzzes a SentencePiece tokenizer.model (a ModelProto read by kvlm's own protobuf reader), then
+// encode/decode with whatever loaded.
+// Bug: anything but returning or throwing kvlm::Error.
+#include "exercise_tokenizer.hpp"
+#include "fuzz_common.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const auto path = kvlm::fuzz::write_input(data, size, "tokenizer.model");
+  kvlm::fuzz::allow_kvlm_error([&] { kvlm::fuzz::exercise_tokenizer(*kvlm::load_tokenizer(path)); });
+  return 0;
+}
