@@ -9,7 +9,8 @@
 # Each harness fuzzes with build/fuzz/corpus/<name>/ (kept between runs, grows), plus its seeds: the
 # data/ fixtures listed in tests/fuzz/seeds.txt and tests/fuzz/corpus/<name>/. A crash, timeout,
 # leak or out-of-memory input is copied to tests/fuzz/regressions/<name>/ and the script exits 1
-# after the other harnesses ran. FUZZ_ARGS adds libFuzzer flags (e.g. FUZZ_ARGS=-jobs=2).
+# after the other harnesses ran. FUZZ_ARGS adds libFuzzer flags (e.g. FUZZ_ARGS=-jobs=2);
+# FUZZ_JOBS=2 runs two harnesses at a time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,10 +38,9 @@ declare -A MAX_LEN=([gguf]=160000 [safetensors]=131072 [config_json]=8192 [token
 declare -A DICT=([gguf]=gguf [safetensors]=safetensors [config_json]=json [tokenizer_json]=json
                  [sentencepiece]=tokenizer [llama2c_tokenizer]=tokenizer [llama2c]=gguf [encode_decode]=tokenizer)
 
-found=0
-summary=()
-for h in "${HARNESSES[@]}"; do
-  [ -n "${MAX_LEN[$h]:-}" ] || { echo "fuzz.sh: unknown harness '$h' (have: ${ALL[*]})" >&2; exit 2; }
+# One harness: fuzz it, save what it found, and write its summary line to build/fuzz/<name>.summary.
+fuzz_one() {
+  local h=$1
   corpus=build/fuzz/corpus/$h seeds=build/fuzz/seeds/$h artifacts=build/fuzz/artifacts/$h/
   mkdir -p "$corpus" "$seeds" "$artifacts" "tests/fuzz/corpus/$h"
   # data/ seeds by glob from seeds.txt (copied, so libFuzzer reads plain folders; not committed)
@@ -76,7 +76,6 @@ for h in "${HARNESSES[@]}"; do
   shopt -u nullglob
   if [ ${#arts[@]} -gt 0 ] || [ $rc -ne 0 ]; then
     status="FOUND (exit $rc)"
-    found=1
     mkdir -p "tests/fuzz/regressions/$h"
     for a in "${arts[@]}"; do
       cp -f "$a" "tests/fuzz/regressions/$h/" && echo "   saved tests/fuzz/regressions/$h/$(basename "$a")"
@@ -88,8 +87,23 @@ for h in "${HARNESSES[@]}"; do
   line=$(printf '%-18s %-16s execs %-9s execs/s %-7s cov %-6s ft %-6s peak_rss_mb %s' \
          "fuzz_$h" "$status" "${execs:-?}" "${rate:-?}" "${cov:-?}" "${ft:-?}" "${rss:-?}")
   echo "$line"
-  summary+=("$line")
+  echo "$line" >"build/fuzz/$h.summary"
+}
+
+for h in "${HARNESSES[@]}"; do
+  [ -n "${MAX_LEN[$h]:-}" ] || { echo "fuzz.sh: unknown harness '$h' (have: ${ALL[*]})" >&2; exit 2; }
 done
+# FUZZ_JOBS=N runs N harnesses side by side (each still for SECONDS): CI uses 2, one per core.
+rm -f build/fuzz/*.summary
+for h in "${HARNESSES[@]}"; do
+  while [ "$(jobs -rp | wc -l)" -ge "${FUZZ_JOBS:-1}" ]; do wait -n || true; done
+  fuzz_one "$h" &
+done
+wait
+summary=()
+for h in "${HARNESSES[@]}"; do summary+=("$(cat "build/fuzz/$h.summary" 2>/dev/null || echo "fuzz_$h  (no result)")"); done
+found=0
+grep -q "FOUND\|no result" <<<"$(printf '%s\n' "${summary[@]}")" && found=1
 
 echo "== fuzz summary (${SECONDS_EACH}s each)"
 printf '%s\n' "${summary[@]}"

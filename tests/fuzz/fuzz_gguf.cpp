@@ -8,6 +8,7 @@
 #include "fuzz_common.hpp"
 #include "kvlm/io/gguf.hpp"
 #include "kvlm/io/load.hpp"
+#include "kvlm/tokenizer/gguf_tokenizer.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using kvlm::fuzz::allow_kvlm_error;
@@ -32,7 +33,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     });
   });
   if (!parsed) return 0;  // the loaders below would only fail the same way again
-  allow_kvlm_error([&] { kvlm::fuzz::exercise_tokenizer(*gguf::load_gguf_tokenizer(path)); });
+  allow_kvlm_error([&] { kvlm::fuzz::exercise_tokenizer(*kvlm::load_gguf_tokenizer(path)); });
   allow_kvlm_error([&] { (void)kvlm::load_model(path); });
   return 0;
 }
