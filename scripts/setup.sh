@@ -25,27 +25,21 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
+# Optional packages: where they cannot be installed, what needs them says it is skipped.
+install_optional() {  # WHAT PACKAGE...
+  local what=$1 p missing=()
+  shift
+  for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  ((${#missing[@]})) || return 0
+  echo "== installing ${missing[*]} (optional: $what)"
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
+    echo "== could not install ${missing[*]}: $what will be skipped"
+}
 # The viewer's browser test (ctest -L browser): headless Chromium driven by Selenium, from Debian.
-# Optional: where they cannot be installed the test skips, and everything else still runs.
-browser=(chromium chromium-driver python3-selenium)
-missing=()
-for p in "${browser[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
-if ((${#missing[@]})); then
-  echo "== installing ${missing[*]} (optional: the browser test)"
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
-    echo "== could not install ${missing[*]}: the browser test will be skipped"
-fi
-
-# clang with libFuzzer for scripts/fuzz.sh (scripts/test.sh runs it). Optional: without them the
-# fuzzing step says it is skipped, and the saved fuzz inputs are still replayed by ctest.
-fuzz=(clang libclang-rt-dev)
-missing=()
-for p in "${fuzz[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
-if ((${#missing[@]})); then
-  echo "== installing ${missing[*]} (optional: scripts/fuzz.sh)"
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
-    echo "== could not install ${missing[*]}: scripts/fuzz.sh will be skipped"
-fi
+install_optional "the browser test" chromium chromium-driver python3-selenium
+# clang with libFuzzer for scripts/fuzz.sh (scripts/test.sh runs it); without it the saved fuzz
+# inputs are still replayed by ctest.
+install_optional "scripts/fuzz.sh" clang libclang-rt-dev
 
 # Python tools for the notebooks and their tests (not torch: that is only for making references).
 echo "== pip install -r requirements.txt"

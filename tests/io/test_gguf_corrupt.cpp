@@ -192,23 +192,25 @@ TEST(GgufCorrupt, DuplicateTensorName) {
                  "appears twice");
 }
 
+// The kvlm::Error message of loading `bytes` as a model ("" if it loaded).
+std::string load_error(const std::string& bytes) {
+  const auto path = write(bytes);
+  std::string message;
+  try {
+    load_model(path);
+  } catch (const Error& e) {
+    message = e.what();
+  }
+  std::filesystem::remove(path);
+  return message;
+}
+
 // What kvlm cannot run is named in the error: the architecture, or the feature a supported
 // architecture's file uses (Mixtral is 'llama' with experts; Phi-3 128k adds LongRoPE factors).
 TEST(GgufModel, RefusesUnsupportedArchitecturesAndFeaturesByName) {
-  const auto open_model_error = [](const std::string& bytes) {
-    const auto path = write(bytes);
-    std::string message;
-    try {
-      open_gguf(path);
-    } catch (const Error& e) {
-      message = e.what();
-    }
-    std::filesystem::remove(path);
-    return message;
-  };
   const auto arch = [](const std::string& name) { return Builder().str("general.architecture").u32(8).str(name).data(); };
   const auto refused = [&](const std::string& bytes, const std::string& substring) {
-    const std::string msg = open_model_error(bytes);
+    const std::string msg = load_error(bytes);
     EXPECT_NE(msg.find(substring), std::string::npos) << "expected '" << substring << "' in '" << msg << "'";
   };
   refused(Builder().header(0, 1).data() + arch("mamba"), "'mamba' model; kvlm reads the GGUF architectures");
@@ -234,19 +236,6 @@ std::string with_u32(std::string bytes, const std::string& key, uint32_t value) 
   EXPECT_EQ(type, 4u) << key << " is not a uint32";
   std::memcpy(bytes.data() + at + key.size() + 4, &value, 4);
   return bytes;
-}
-
-// The kvlm::Error message of loading `bytes` as a model ("" if it loaded).
-std::string load_error(const std::string& bytes) {
-  const auto path = write(bytes);
-  std::string message;
-  try {
-    load_model(path);
-  } catch (const Error& e) {
-    message = e.what();
-  }
-  std::filesystem::remove(path);
-  return message;
 }
 
 // Issue 14: tensors of layers at or past block_count were silently ignored, so a file claiming

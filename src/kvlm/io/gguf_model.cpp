@@ -14,6 +14,8 @@ namespace kvlm {
 namespace gguf {
 namespace {
 
+std::string file_name(const GgufFile& file) { return file.path().filename().string(); }
+
 // llama.cpp architecture names kvlm knows it cannot run, and why (the rest are simply unknown).
 const char* unsupported_feature(const std::string& name) {
   for (const char* moe : {"qwen2moe", "qwen3moe", "deepseek", "phimoe", "olmoe", "granitemoe", "dbrx", "grok",
@@ -34,7 +36,7 @@ Architecture architecture_from_name(const GgufFile& file) {
   if (name == "phi3") return Architecture::kPhi3;
   if (name == "gpt2") return Architecture::kGpt2;
   const char* feature = unsupported_feature(name);
-  throw Error(file.path().filename().string() + " holds a '" + printable(name) + "' model" +
+  throw Error(file_name(file) + " holds a '" + printable(name) + "' model" +
               (feature ? std::string(" (") + feature + ", which kvlm does not support)" : "") +
               "; kvlm reads the GGUF architectures llama, qwen2, qwen3, gemma3, phi3 and gpt2.");
 }
@@ -42,7 +44,7 @@ Architecture architecture_from_name(const GgufFile& file) {
 int positive_int(const GgufFile& file, const std::string& key) {
   const Value& v = file.at(key);
   if (!v.is_integer() || v.as_int() <= 0 || v.as_int() > std::numeric_limits<int>::max())
-    throw Error(file.path().filename().string() + ": metadata '" + key +
+    throw Error(file_name(file) + ": metadata '" + key +
                 "' must be a positive integer, not " + v.summary() + ".");
   return static_cast<int>(v.as_int());
 }
@@ -52,7 +54,7 @@ int positive_int(const GgufFile& file, const std::string& key) {
 int token_id(const GgufFile& file, const std::string& key, int vocab_size) {
   const int64_t id = file.at(key).as_int();
   if (id < 0 || id >= vocab_size)
-    throw Error(file.path().filename().string() + ": metadata '" + key + "' is token id " + std::to_string(id) +
+    throw Error(file_name(file) + ": metadata '" + key + "' is token id " + std::to_string(id) +
                 ", outside the vocabulary 0.." + std::to_string(vocab_size - 1) + ".");
   return static_cast<int>(id);
 }
@@ -117,8 +119,6 @@ HfName hf_name(Architecture arch, const std::string& gguf_name) {
   if (part == "ffn_down") return {prefix + "mlp.down_proj" + suffix};
   return {};
 }
-
-std::string file_name(const GgufFile& file) { return file.path().filename().string(); }
 
 // {arch}.rope.scaling.* (and the older {arch}.rope.scale_linear) -> HF's rope_scaling. llama.cpp
 // stores Llama 3's rule precomputed, as the rope_freqs.weight tensor, not here.
