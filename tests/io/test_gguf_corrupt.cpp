@@ -271,6 +271,24 @@ TEST(GgufModel, Issue14SpecialTokenIdsAreCheckedAgainstTheVocabulary) {
       << message;
 }
 
+// llama.cpp's token types are 0..6; a value outside them was cast to int32 as it came.
+TEST(GgufCorrupt, TokenTypesOutsideLlamaCppsAreRefused) {
+  const std::string bytes = Builder()
+                                .header(0, 3)
+                                .str("tokenizer.ggml.model").u32(8).str("gpt2")
+                                .str("tokenizer.ggml.tokens").u32(9).u32(8).u64(1).str("a")
+                                .str("tokenizer.ggml.token_type").u32(9).u32(5).u64(1).u32(99)
+                                .data();
+  const auto path = write(bytes);
+  try {
+    read_tokenizer_data(GgufFile(path));
+    ADD_FAILURE() << "token type 99 was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("not a token type (0 to 6)"), std::string::npos) << e.what();
+  }
+  std::filesystem::remove(path);
+}
+
 TEST(GgufCorrupt, SeededByteFlipsNeverCrash) {
   // Flip random bytes in the header and metadata of a real fixture: open must either succeed or
   // throw kvlm::Error (ASan/UBSan builds catch the rest).

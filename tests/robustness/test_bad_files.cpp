@@ -527,6 +527,16 @@ TEST_F(BadFiles, Issue14ZeroNormWeightWithEpsZeroIsRefusedAtLoad) {
   expect_cli_error("logits --prompt-ids 1,2,3", "the norm epsilon must be finite and positive");
 }
 
+// A shard named in model.safetensors.index.json is a file of the model's folder: a path there
+// ("../x", "/etc/x") would make kvlm read outside it. Found reviewing the fuzzers' targets.
+TEST_F(BadFiles, ShardNamesMustStayInTheModelFolder) {
+  for (const char* shard : {"../model.safetensors", "/etc/passwd", "sub/model.safetensors", ".."}) {
+    write(dir_ / "model.safetensors.index.json",
+          nlohmann::json{{"weight_map", {{"model.embed_tokens.weight", shard}}}}.dump());
+    expect_error("is not a file name in the model's folder");
+  }
+}
+
 TEST_F(BadFiles, MissingFilesAndUnknownFormats) {
   expect_error("has neither model.safetensors nor model.safetensors.index.json");
   expect_error("does not exist", dir_ / "nope");

@@ -105,7 +105,13 @@ GgufTokenizerData read_tokenizer_data(const GgufFile& file) {
   if (const Value* a = file.find("tokenizer.ggml.scores"))
     for (const Value& v : a->as_array()) t.scores.push_back(static_cast<float>(v.as_float()));
   if (const Value* a = file.find("tokenizer.ggml.token_type"))
-    for (const Value& v : a->as_array()) t.token_types.push_back(static_cast<int32_t>(v.as_int()));
+    for (const Value& v : a->as_array()) {
+      const int64_t type = v.as_int();  // llama.cpp's token types are 0..6; anything else is corrupt
+      if (type < 0 || type > 6)
+        throw Error(file.path().filename().string() + ": tokenizer.ggml.token_type holds " + std::to_string(type) +
+                    ", not a token type (0 to 6)");
+      t.token_types.push_back(static_cast<int32_t>(type));
+    }
   if (const Value* a = file.find("tokenizer.ggml.merges"))
     for (const Value& v : a->as_array()) t.merges.push_back(v.as_string());
   const size_t n = t.tokens.size();

@@ -30,6 +30,11 @@ class ShardedSafetensors : public TensorFile {
     for (const auto& [name, file] : j["weight_map"].items()) {
       if (!file.is_string()) throw Error(index_path.filename().string() + ": the shard of '" + printable(name) + "' is not a file name");
       const std::string shard = file.get<std::string>();
+      // A shard is a file in the model's folder: a path ("../x", "/etc/x", "a/b") would read elsewhere.
+      if (shard.empty() || shard.find('/') != std::string::npos || shard.find('\\') != std::string::npos ||
+          shard == "." || shard == "..")
+        throw Error(index_path.filename().string() + ": the shard \"" + printable(shard) +
+                    "\" is not a file name in the model's folder");
       if (!shard_index.count(shard)) {
         shard_index[shard] = shards_.size();
         shards_.push_back(std::make_unique<SafetensorsFile>(index_path.parent_path() / shard));
