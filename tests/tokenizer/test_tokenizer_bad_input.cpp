@@ -10,7 +10,7 @@
 #include "kvlm/error.hpp"
 #include "kvlm/tokenizer/sentencepiece.hpp"
 #include "kvlm/tokenizer/tokenizer.hpp"
-#include "kvlm/tokenizer/utf8.hpp"
+#include "kvlm/utf8.hpp"
 #include "paths.hpp"
 
 namespace {

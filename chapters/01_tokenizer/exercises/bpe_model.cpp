@@ -3,7 +3,7 @@
 #include <stdexcept>
 
 #include "exercises.hpp"
-#include "kvlm/tokenizer/utf8.hpp"
+#include "kvlm/utf8.hpp"
 
 namespace kvlm::exercises {
 

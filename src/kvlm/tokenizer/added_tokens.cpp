@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cctype>
 
-#include "kvlm/tokenizer/utf8.hpp"
+#include "kvlm/utf8.hpp"
 
 namespace kvlm {
 

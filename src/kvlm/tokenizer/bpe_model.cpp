@@ -8,7 +8,7 @@
 
 #include "kvlm/error.hpp"
 #include "kvlm/printable.hpp"
-#include "kvlm/tokenizer/utf8.hpp"
+#include "kvlm/utf8.hpp"
 
 namespace kvlm {
 

@@ -17,7 +17,7 @@
 #include "kvlm/tokenizer/added_tokens.hpp"
 #include "kvlm/tokenizer/byte_level.hpp"
 #include "kvlm/tokenizer/pre_tokenizer.hpp"
-#include "kvlm/tokenizer/utf8.hpp"
+#include "kvlm/utf8.hpp"
 
 namespace kvlm {
 

@@ -4,7 +4,7 @@
 
 #include <array>
 
-#include "kvlm/tokenizer/utf8.hpp"
+#include "kvlm/utf8.hpp"
 
 namespace kvlm::byte_level {
 

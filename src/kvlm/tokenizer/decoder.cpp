@@ -4,7 +4,7 @@
 
 
 #include "kvlm/tokenizer/byte_level.hpp"
-#include "kvlm/tokenizer/utf8.hpp"
+#include "kvlm/utf8.hpp"
 
 namespace kvlm {
 

@@ -9,7 +9,7 @@
 #include <queue>
 
 #include "kvlm/error.hpp"
-#include "kvlm/tokenizer/utf8.hpp"
+#include "kvlm/utf8.hpp"
 
 namespace kvlm {
 

@@ -1,6 +1,6 @@
 // UTF-8 helpers: validation with the exact rules of the Unicode standard (table 3-7), repair, encode.
 // Not a general text library: only what the tokenizers need.
-#include "kvlm/tokenizer/utf8.hpp"
+#include "kvlm/utf8.hpp"
 
 #include "kvlm/error.hpp"
 

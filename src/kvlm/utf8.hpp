@@ -1,4 +1,5 @@
-// UTF-8 helpers shared by the tokenizers: walk code points, validate, repair, encode.
+// UTF-8 helpers shared by the tokenizers and by error messages (printable.cpp): walk code points,
+// validate, repair, encode. At the top of src/kvlm because tokenizer/ and io/ both use them.
 // Not a Unicode library: normalization (NFC) is utf8proc's job, character classes are PCRE2's.
 #pragma once
 
