@@ -57,10 +57,7 @@ void run(const ChatArgs& a) {
   const std::unique_ptr<Tokenizer> tok = find_tokenizer(a.model, a.tokenizer);
   if (!tok) throw Error("no tokenizer found beside " + a.model + ": pass -t TOKENIZER");
   const ChatTemplate format = chat_template_for(tok->chat_template());
-  const auto end_of_turn = tok->token_to_id(format.end_of_turn);
-  if (!end_of_turn)
-    throw Error("kvlm chat writes the " + to_string(format.format) + " format, whose " + format.end_of_turn +
-                " is not in this tokenizer");
+  const int end_of_turn = format.end_of_turn_id(*tok);
   const int context = context_size(a.ctx_size, model.config.max_position_embeddings);
   const std::vector<int> after_answer = tok->encode(format.after_answer, /*add_special_tokens=*/false);
 
@@ -69,10 +66,8 @@ void run(const ChatArgs& a) {
   KVCache cache(model.config, context);  // kept from turn to turn
   GenerationConfig config;
   config.sampler = a.sampler;
-  config.stop_token_ids = {*end_of_turn};  // and the model's EOS ids (stop_at_eos)
-  config.on_logits = [&model](std::span<const int> sequence, const Matrix& logits) {
-    check_finite_logits(model, sequence, logits);  // NaN or Inf: exit 1, naming the layer
-  };
+  config.stop_token_ids = {end_of_turn};  // and the model's EOS ids (stop_at_eos)
+  config.on_logits = finite_logits_check(model);  // NaN or Inf: exit 1, naming the layer
   std::signal(SIGINT, on_sigint);
 
   if (!a.json) std::fprintf(stderr, "[kvlm] chat with %s; /reset, /stats, /exit; Ctrl-C stops an answer\n", a.model.c_str());
@@ -140,7 +135,7 @@ void run(const ChatArgs& a) {
     const size_t generated = answer.size();
 
     // The answer joins the conversation, closed as the template writes it (ChatML: <|im_end|> "\n").
-    if (answer.empty() || answer.back() != *end_of_turn) answer.push_back(*end_of_turn);
+    if (answer.empty() || answer.back() != end_of_turn) answer.push_back(end_of_turn);
     turn.insert(turn.end(), answer.begin(), answer.end());
     turn.insert(turn.end(), after_answer.begin(), after_answer.end());
     chat.turns.push_back(turn);

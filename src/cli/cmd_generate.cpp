@@ -72,9 +72,7 @@ void run(const GenerateArgs& a) {
   config.sampler = a.sampler;
   config.stop_at_eos = !a.ignore_eos;
   // Every step's logits must be finite; if not, exit 1 naming the layer that first made NaN or Inf.
-  config.on_logits = [&model](std::span<const int> sequence, const Matrix& logits) {
-    check_finite_logits(model, sequence, logits);
-  };
+  config.on_logits = finite_logits_check(model);
 
   std::vector<int> prompt;
   std::string prompt_string;  // the prompt's text as the model reads it (empty for --prompt-ids)
@@ -86,12 +84,9 @@ void run(const GenerateArgs& a) {
     std::string text = prompt_text(a);
     if (a.chat) {
       const ChatTemplate chat = chat_template_for(tok->chat_template());
-      const auto end_of_turn = tok->token_to_id(chat.end_of_turn);
-      if (!end_of_turn)
-        throw Error("--chat writes the " + to_string(chat.format) + " format, whose " + chat.end_of_turn +
-                    " is not in this tokenizer");
+      const int end_of_turn = chat.end_of_turn_id(*tok);
       text = chat.apply(text);
-      if (!a.ignore_eos) config.stop_token_ids.push_back(*end_of_turn);
+      if (!a.ignore_eos) config.stop_token_ids.push_back(end_of_turn);
     }
     // A chat prompt carries its own BOS where the format has one, as HF's apply_chat_template does.
     prompt = tok->encode(text, /*add_special_tokens=*/!a.chat);

@@ -75,16 +75,14 @@ class BadFiles : public ::testing::Test {
     write_weights_with(name, t.shape, std::vector<float>(t.data.data(), t.data.data() + t.data.size()));
   }
 
-  // Generates from dir_'s model as `kvlm generate` does (on_logits = check_finite_logits), with the
+  // Generates from dir_'s model as `kvlm generate` does (on_logits = finite_logits_check), with the
   // KV cache and without; returns the error ("" when there is none), which both loops must agree on.
   std::string generation_error(const std::vector<int>& prompt, int max_new_tokens) {
     const Model model = load_model(dir_);
     GenerationConfig config;
     config.max_new_tokens = max_new_tokens;
     config.stop_at_eos = false;
-    config.on_logits = [&](std::span<const int> sequence, const Matrix& logits) {
-      check_finite_logits(model, sequence, logits);
-    };
+    config.on_logits = finite_logits_check(model);
     std::string errors[2];  // naive, cached
     for (int cached = 0; cached < 2; ++cached) try {
         cached ? generate_cached(model, prompt, config) : generate_naive(model, prompt, config);

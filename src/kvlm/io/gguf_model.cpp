@@ -128,11 +128,12 @@ void read_rope_scaling(const GgufFile& file, const std::string& a, ModelConfig& 
     const Value* v = file.find(a + key);
     return v ? static_cast<float>(v->as_float()) : fallback;
   };
+  const float scale_linear = number("rope.scale_linear", 1.0f);  // older files: linear only
   std::string type = "none";
   if (const Value* v = file.find(a + "rope.scaling.type")) type = v->as_string();
-  else if (number("rope.scale_linear", 1.0f) != 1.0f) type = "linear";
+  else if (scale_linear != 1.0f) type = "linear";
   if (type == "none") return;
-  rs.factor = number("rope.scaling.factor", number("rope.scale_linear", 1.0f));
+  rs.factor = number("rope.scaling.factor", scale_linear);
   if (type == "linear") {
     rs.rope_type = RopeType::kLinear;
   } else if (type == "yarn") {
@@ -274,7 +275,7 @@ GgufTensorFile::GgufTensorFile(std::shared_ptr<const GgufFile> file) : file_(std
     const bool transpose = hf.transpose && shape.size() == 2;
     if (transpose) std::swap(shape[0], shape[1]);
     if (!index_.emplace(hf.name, entries_.size()).second)
-      throw Error(file_->path().filename().string() + " maps two tensors to the HF name '" + printable(hf.name) + "'.");
+      throw Error(file_name(*file_) + " maps two tensors to the HF name '" + printable(hf.name) + "'.");
     entries_.push_back({hf.name, Entry{&info, shape, transpose}});
   }
 }
@@ -309,7 +310,7 @@ Tensor GgufTensorFile::read(const std::string& name) const {
   return t;
 }
 
-std::string GgufTensorFile::describe() const { return file_->path().filename().string(); }
+std::string GgufTensorFile::describe() const { return file_name(*file_); }
 
 }  // namespace gguf
 

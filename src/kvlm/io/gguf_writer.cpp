@@ -4,6 +4,7 @@
 #include <cstring>
 #include <fstream>
 #include <set>
+#include <string_view>
 
 #include "kvlm/error.hpp"
 #include "kvlm/io/gguf_quant.hpp"
@@ -11,16 +12,20 @@
 namespace kvlm::gguf {
 namespace {
 
+uint64_t align(uint64_t n, uint64_t alignment) { return (n + alignment - 1) / alignment * alignment; }
+
 class Out {
  public:
+  Out() { bytes_.reserve(4096); }  // the header grows from here (and GCC 12 then sees no empty-vector insert)
   template <typename T>
   void scalar(T v) {
     const auto* p = reinterpret_cast<const char*>(&v);
     bytes_.insert(bytes_.end(), p, p + sizeof(T));  // little-endian, as x86 and ARM are
   }
+  void raw(std::string_view s) { bytes_.insert(bytes_.end(), s.begin(), s.end()); }
   void string(const std::string& s) {
     scalar<uint64_t>(s.size());
-    bytes_.insert(bytes_.end(), s.begin(), s.end());
+    raw(s);
   }
   void value(const Value& v) {
     switch (v.type) {
@@ -51,14 +56,12 @@ class Out {
       }
     }
   }
-  void pad(uint64_t alignment) { bytes_.resize((bytes_.size() + alignment - 1) / alignment * alignment); }
+  void pad(uint64_t alignment) { bytes_.resize(align(bytes_.size(), alignment)); }
   std::vector<char>& bytes() { return bytes_; }
 
  private:
   std::vector<char> bytes_;
 };
-
-uint64_t align(uint64_t n, uint64_t alignment) { return (n + alignment - 1) / alignment * alignment; }
 
 }  // namespace
 
@@ -79,7 +82,7 @@ void GgufWriter::write(const std::filesystem::path& path) const {
   if (alignment == 0 || (alignment & (alignment - 1)) != 0) throw Error("general.alignment must be a power of two");
 
   Out out;
-  out.bytes().insert(out.bytes().end(), {'G', 'G', 'U', 'F'});
+  out.raw("GGUF");
   out.scalar<uint32_t>(3);
   out.scalar<uint64_t>(tensors_.size());
   out.scalar<uint64_t>(metadata_.size());

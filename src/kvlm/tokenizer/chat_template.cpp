@@ -73,17 +73,21 @@ ChatTemplate chat_template_for(const std::string& chat_template) {
 }
 
 std::string ChatTemplate::user_turn(const std::string& user) const {
-  switch (format) {
-    case ChatFormat::kChatML: return kImStart + "user\n" + user + kImEnd + "\n" + kImStart + "assistant\n";
-    case ChatFormat::kLlama3:  // the template trims each message
-      break;
-  }
+  if (format == ChatFormat::kChatML) return kImStart + "user\n" + user + kImEnd + "\n" + kImStart + "assistant\n";
+  // Llama 3: the template trims each message.
   const size_t first = user.find_first_not_of(" \t\n\r"), last = user.find_last_not_of(" \t\n\r");
   const std::string trimmed = first == std::string::npos ? "" : user.substr(first, last - first + 1);
   return kHeaderStart + "user" + kHeaderEnd + "\n\n" + trimmed + kEot + kHeaderStart + "assistant" + kHeaderEnd + "\n\n";
 }
 
 std::string ChatTemplate::apply(const std::string& user) const { return begin + system_turn + user_turn(user); }
+
+int ChatTemplate::end_of_turn_id(const Tokenizer& tok) const {
+  const std::optional<int> id = tok.token_to_id(end_of_turn);
+  if (!id) throw Error("the " + to_string(format) + " chat format ends each turn with " + end_of_turn +
+                       ", which is not in this tokenizer");
+  return *id;
+}
 
 std::string to_string(ChatFormat f) { return f == ChatFormat::kChatML ? "chatml" : "llama3"; }
 

@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <string>
 
+#include "kvlm/tokenizer/tokenizer.hpp"
+
 namespace kvlm {
 
 // The model's chat template: tokenizer.chat_template in a GGUF, chat_template in an HF folder's
@@ -32,6 +34,8 @@ struct ChatTemplate {
   std::string user_turn(const std::string& user) const;
   // A one-turn prompt: begin + system_turn + user_turn(user).
   std::string apply(const std::string& user) const;
+  // The id of end_of_turn in `tok` (a stop token); throws kvlm::Error when the tokenizer lacks it.
+  int end_of_turn_id(const Tokenizer& tok) const;
 };
 
 // The format of `chat_template` (ChatML when it is empty, as SmolLM2's GGUF-less tokenizers are).

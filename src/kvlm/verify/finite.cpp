@@ -47,4 +47,8 @@ void check_finite_logits(const Model& model, std::span<const int> ids, const Mat
               " tokens without the KV cache gives finite ones: the cache held NaN or Inf");
 }
 
+OnLogits finite_logits_check(const Model& model) {
+  return [&model](std::span<const int> sequence, const Matrix& logits) { check_finite_logits(model, sequence, logits); };
+}
+
 }  // namespace kvlm

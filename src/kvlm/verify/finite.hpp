@@ -4,6 +4,7 @@
 
 #include <span>
 
+#include "kvlm/generate/generate.hpp"
 #include "kvlm/model/weights.hpp"
 
 namespace kvlm {
@@ -15,5 +16,9 @@ namespace kvlm {
 //   ids:    the whole sequence so far (prompt and new tokens), [S]
 //   logits: [T, V], the logits of its last T positions (a prefill, a decode step, or all S)
 void check_finite_logits(const Model& model, std::span<const int> ids, const Matrix& logits);
+
+// check_finite_logits on every step of a generation loop: GenerationConfig::on_logits for `model`
+// (which must outlive the generation).
+OnLogits finite_logits_check(const Model& model);
 
 }  // namespace kvlm
