@@ -34,7 +34,7 @@ int main(int argc, char** argv) {
   try {
     const chapters::DemoModel d = chapters::load_demo_model(std::min(argc, 2), argv);
     const std::string word = argc > 2 ? argv[2] : " king";
-    const Matrix& table = d.model.weights.embed_tokens;  // [V, D]
+    const Matrix& table = d.model.weights.embed_tokens.fp32();  // [V, D], fp32 (chapter 08 keeps it in blocks)
 
     std::vector<int> ids;
     if (d.tokenizer) {

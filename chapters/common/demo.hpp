@@ -64,7 +64,9 @@ inline std::unique_ptr<Tokenizer> try_load_tokenizer(const fs::path& model_path)
 }
 
 // argv[1] if given, else SmolLM2 from models/, else the fixture. Prints which one it uses.
-inline DemoModel load_demo_model(int argc, char** argv) {
+// Chapters 02-06 teach the fp32 path, so a quantized GGUF is widened at load (--dequantize);
+// chapter 08 passes {} to keep its blocks.
+inline DemoModel load_demo_model(int argc, char** argv, const LoadOptions& options = {.dequantize = true}) {
   DemoModel d;
   if (argc > 1) {
     d.path = argv[1];
@@ -75,7 +77,7 @@ inline DemoModel load_demo_model(int argc, char** argv) {
     std::cout << "(models/ has no SmolLM2-135M-Instruct: scripts/fetch-models.sh fetches it; using a fixture)\n";
   }
   const auto t0 = std::chrono::steady_clock::now();
-  d.model = load_model(d.path);
+  d.model = load_model(d.path, options);
   const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   d.tokenizer = try_load_tokenizer(d.path);
   d.kind = d.tokenizer ? "with its tokenizer" : "no tokenizer: ids only";

@@ -23,6 +23,7 @@ namespace kvlm::cli {
 namespace {
 
 struct ChatArgs {
+  LoadOptions load;  // --check-tensors, --dequantize
   std::string model, tokenizer;
   int max_new_tokens = 256;  // per answer
   int ctx_size = 0;          // 0 = the model's context
@@ -53,7 +54,7 @@ struct Conversation {
 
 void run(const ChatArgs& a) {
   set_threads(a.threads);
-  const Model model = load_model(a.model);
+  const Model model = load_model(a.model, a.load);
   const std::unique_ptr<Tokenizer> tok = find_tokenizer(a.model, a.tokenizer);
   if (!tok) throw Error("no tokenizer found beside " + a.model + ": pass -t TOKENIZER");
   const ChatTemplate format = chat_template_for(tok->chat_template());
@@ -174,6 +175,7 @@ void add_chat(CLI::App& app) {
   cmd->add_option("-c,--ctx-size", a->ctx_size, "context size in tokens (default: the model's)");
   add_sampler_options(cmd, a->sampler);
   cmd->add_flag("--json", a->json, "one JSON object per answer (ids, reuse, timings) instead of text");
+  add_load_flags(cmd, a->load);
   cmd->add_option("--threads", a->threads, "CPU threads (default: every CPU up to 4)");
   cmd->callback([a] {
     check_sampler_options("chat", a->sampler);

@@ -14,7 +14,8 @@ namespace {
 
 struct CompareArgs {
   std::string model, reference;
-  bool json = false, check_tensors = false;
+  bool json = false;
+  LoadOptions load;  // --check-tensors, --dequantize
   int threads = 0;
 };
 
@@ -36,7 +37,7 @@ nlohmann::json to_json(const PromptComparison& c) {
 
 void run(const CompareArgs& a) {
   set_threads(a.threads);
-  const Model model = load_model(a.model, {.check_tensors = a.check_tensors});
+  const Model model = load_model(a.model, a.load);
   const Tolerance tol;
   bool all_ok = true;
   nlohmann::json results = nlohmann::json::array();
@@ -80,7 +81,7 @@ void add_compare(CLI::App& app) {
   cmd->add_option("--reference", a->reference, "reference.safetensors from scripts/reference/make_reference.py")
       ->required();
   cmd->add_flag("--json", a->json, "print one JSON object");
-  add_check_tensors_flag(cmd, a->check_tensors);
+  add_load_flags(cmd, a->load);
   cmd->add_option("--threads", a->threads, "CPU threads (0 = all)");
   cmd->callback([a] { run(*a); });
 }

@@ -27,7 +27,8 @@ struct GenerateArgs {
   int max_new_tokens = 32;
   int ctx_size = 0;                // 0 = the model's context
   SamplerConfig sampler;
-  bool no_cache = false, chat = false, json = false, ignore_eos = false, check_tensors = false;
+  bool no_cache = false, chat = false, json = false, ignore_eos = false;
+  LoadOptions load;  // --check-tensors, --dequantize
   int threads = 0;
   std::string trace;  // --trace FILE.json
   TraceOptions trace_options;
@@ -64,7 +65,7 @@ std::string prompt_text(const GenerateArgs& a) {
 void run(const GenerateArgs& a) {
   set_threads(a.threads);
   const auto t0 = std::chrono::steady_clock::now();
-  const Model model = load_model(a.model, {.check_tensors = a.check_tensors});
+  const Model model = load_model(a.model, a.load);
   const double load_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   const std::unique_ptr<Tokenizer> tok = find_tokenizer(a.model, a.tokenizer);
 
@@ -137,6 +138,7 @@ void run(const GenerateArgs& a) {
                         {"generated_ids", g.tokens},
                         {"text", text},
                         {"cache", a.no_cache ? "none" : "kv"},
+                        {"weights", {{"formats", linear_formats(model)}, {"bytes_per_token", linear_bytes(model)}}},
                         {"stop_reason", stop_reason},
                         {"timings",
                          {{"load_ms", load_ms},
@@ -182,7 +184,7 @@ void add_generate(CLI::App& app) {
   cmd->add_flag("--no-cache", a->no_cache, "naive generation: recompute the whole sequence every step");
   cmd->add_flag("--chat", a->chat, "wrap the prompt in the model's chat format (ChatML or Llama 3) and stop at its end of turn");
   cmd->add_flag("--json", a->json, "print one JSON object");
-  add_check_tensors_flag(cmd, a->check_tensors);
+  add_load_flags(cmd, a->load);
   cmd->add_option("--trace", a->trace, "write every step (candidates, attention, timing, cache) to FILE.json");
   cmd->add_option("--trace-layers", a->trace_options.max_layers, "layers whose attention the trace keeps (0 = all)")
       ->check(CLI::NonNegativeNumber);

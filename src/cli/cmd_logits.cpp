@@ -16,7 +16,8 @@ namespace {
 
 struct LogitsArgs {
   std::string model, prompt_ids, out;
-  bool json = false, check_tensors = false;
+  bool json = false;
+  LoadOptions load;  // --check-tensors, --dequantize
   int threads = 0;
 };
 
@@ -24,7 +25,7 @@ constexpr int kTopShown = 5;  // tokens listed per position in the text output
 
 void run(const LogitsArgs& a) {
   set_threads(a.threads);
-  const Model model = load_model(a.model, {.check_tensors = a.check_tensors});
+  const Model model = load_model(a.model, a.load);
   const std::vector<int> ids = parse_ids(a.prompt_ids);
   const Matrix logits = forward(model, ids, 0, nullptr);  // [T, V]
   check_finite_logits(model, ids, logits);  // NaN or Inf: exit 1, naming the layer (not nulls in the JSON)
@@ -65,7 +66,7 @@ void add_logits(CLI::App& app) {
   cmd->add_option("--prompt-ids", a->prompt_ids, "token ids, e.g. 1,2,3")->required();
   cmd->add_option("--out", a->out, "write a safetensors file with one F32 tensor `logits` [T, V]");
   cmd->add_flag("--json", a->json, "print one JSON object with every logit");
-  add_check_tensors_flag(cmd, a->check_tensors);
+  add_load_flags(cmd, a->load);
   cmd->add_option("--threads", a->threads, "CPU threads (0 = all)");
   cmd->callback([a] { run(*a); });
 }

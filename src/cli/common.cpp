@@ -72,8 +72,10 @@ void TextStream::print_new_text(bool final) {
   read_ = ids_.size();
 }
 
-void add_check_tensors_flag(CLI::App* cmd, bool& check_tensors) {
-  cmd->add_flag("--check-tensors", check_tensors, "scan every weight at load; name the first NaN or Inf and exit 1");
+void add_load_flags(CLI::App* cmd, LoadOptions& load) {
+  cmd->add_flag("--check-tensors", load.check_tensors, "scan every weight at load; name the first NaN or Inf and exit 1");
+  cmd->add_flag("--dequantize", load.dequantize,
+                "widen Q8_0/Q4_0/Q4_1 weights to fp32 at load (the exact fp32 path) instead of computing on the blocks");
 }
 
 void add_sampler_options(CLI::App* cmd, SamplerConfig& s) {

@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 
 #include "kvlm/generate/sampler.hpp"
+#include "kvlm/io/load.hpp"
 #include "kvlm/tokenizer/tokenizer.hpp"
 
 namespace kvlm::cli {
@@ -48,9 +49,10 @@ class TextStream {
 void add_sampler_options(CLI::App* cmd, SamplerConfig& sampler);
 void check_sampler_options(const std::string& command, const SamplerConfig& sampler);
 
-// --check-tensors (generate, logits, compare): load with LoadOptions::check_tensors, so a weight
-// holding NaN or Inf is named, with its flat index, before anything runs (exit 1).
-void add_check_tensors_flag(CLI::App* cmd, bool& check_tensors);
+// The loading flags of generate, logits, compare and perplexity, bound to `load`:
+//   --check-tensors: a weight holding NaN or Inf is named, with its flat index, before anything runs (exit 1);
+//   --dequantize:    Q8_0/Q4_0/Q4_1 weights are widened to fp32 at load instead of multiplied as blocks.
+void add_load_flags(CLI::App* cmd, LoadOptions& load);
 
 // The context a command works in: -c N (0 = the model's max_position_embeddings). A value above
 // the model's context is clamped to it, with a one-line note on stderr.

@@ -146,7 +146,7 @@ void bind_model(py::module_& m) {
       .def_readonly("config", &Model::config)
       .def("parameter_count", [](const Model& model) { return parameter_count(model); },
            "Learned numbers in the model, tied matrices counted once")
-      .def("embed_tokens", [](const Model& model) { return to_numpy(model.weights.embed_tokens); },
+      .def("embed_tokens", [](const Model& model) { return to_numpy(model.weights.embed_tokens.dequantized()); },
            "A copy of the token embedding table [V, D]");
   m.def("load_model", [](const std::filesystem::path& p) { return load_model(p); }, "path"_a,
         "Loads an HF folder, a .gguf file or a llama2.c .bin (io/load.hpp)");

@@ -35,7 +35,10 @@ for name, file_type in FILE_TYPES.items():
     assert int(r.fields["general.file_type"].parts[-1][0]) == file_type, name
     assert [t.name for t in r.tensors] == [t.name for t in source.tensors], name
     quantized = 0
+    head = "output.weight" if any(t.name == "output.weight" for t in r.tensors) else "token_embd.weight"
     for t in r.tensors:
+        if name in ("q4_0", "q4_1") and t.name == head:  # llama-quantize's rule: the head stays at 8 bits
+            assert t.tensor_type == gguf.GGMLQuantizationType.Q8_0, f"{name}: {head} is {t.tensor_type.name}"
         if t.tensor_type == gguf.GGMLQuantizationType.F32:
             assert np.array_equal(np.asarray(t.data), src[t.name]), f"{name}: {t.name} changed"
             continue

@@ -15,7 +15,7 @@ namespace {
 void expect_hf_embeddings(const std::string& fixture) {
   const Model model = load_model(test::model_dir(fixture));
   for (const ReferencePrompt& p : read_reference(test::reference_of(fixture)))
-    EXPECT_TRUE(test::matrices_near(exercises::embed_tokens(model.weights.embed_tokens, p.input_ids), p.hidden[0], 0.0f))
+    EXPECT_TRUE(test::matrices_near(exercises::embed_tokens(model.weights.embed_tokens.fp32(), p.input_ids), p.hidden[0], 0.0f))
         << fixture << " " << p.name << " (a lookup copies: exact)";
 }
 
@@ -26,8 +26,8 @@ TEST(EmbedTokens, RejectsIdsOutsideTheVocabulary) {
   const Model model = load_model(test::model_dir("llama-mha"));
   const int vocab = model.config.vocab_size;
   const std::vector<int> too_big = {1, vocab}, negative = {-1};
-  EXPECT_THROW(exercises::embed_tokens(model.weights.embed_tokens, too_big), kvlm::Error);
-  EXPECT_THROW(exercises::embed_tokens(model.weights.embed_tokens, negative), kvlm::Error);
+  EXPECT_THROW(exercises::embed_tokens(model.weights.embed_tokens.fp32(), too_big), kvlm::Error);
+  EXPECT_THROW(exercises::embed_tokens(model.weights.embed_tokens.fp32(), negative), kvlm::Error);
 }
 
 }  // namespace

@@ -254,10 +254,13 @@ const TensorInfo* GgufFile::find_tensor(const std::string& name) const {
 }
 
 std::vector<float> GgufFile::read_fp32(const TensorInfo& info) const {
-  const auto bytes = file_.slice(data_offset_ + info.offset, info.n_bytes, "tensor '" + info.name + "'");
   std::vector<float> values(static_cast<size_t>(info.n_elements()));
-  dequantize(static_cast<uint32_t>(info.type), bytes, values);
+  dequantize(static_cast<uint32_t>(info.type), bytes(info), values);
   return values;
+}
+
+std::span<const std::byte> GgufFile::bytes(const TensorInfo& info) const {
+  return file_.slice(data_offset_ + info.offset, info.n_bytes, "tensor '" + info.name + "'");
 }
 
 int64_t TensorInfo::n_elements() const {

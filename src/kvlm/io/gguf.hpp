@@ -74,6 +74,8 @@ class GgufFile {
   const TensorInfo* find_tensor(const std::string& name) const;  // nullptr when absent
   // The tensor's values widened to fp32, in file order (ne[0] fastest).
   std::vector<float> read_fp32(const TensorInfo& info) const;
+  // The tensor's stored bytes, in place in the mapped file (alive as long as this GgufFile).
+  std::span<const std::byte> bytes(const TensorInfo& info) const;
 
   const std::filesystem::path& path() const { return file_.path(); }
 
@@ -116,6 +118,7 @@ class GgufTensorFile : public TensorFile {
   bool contains(const std::string& name) const override;
   Shape shape(const std::string& name) const override;
   Tensor read(const std::string& name) const override;
+  std::optional<QuantizedMatrix> read_blocks(const std::string& name) const override;
   std::string describe() const override;
   const GgufFile& gguf() const { return *file_; }
   const TensorInfo& info(const std::string& name) const { return *entry(name).info; }  // as stored

@@ -310,6 +310,15 @@ Tensor GgufTensorFile::read(const std::string& name) const {
   return t;
 }
 
+std::optional<QuantizedMatrix> GgufTensorFile::read_blocks(const std::string& name) const {
+  const Entry& e = entry(name);
+  const auto type = static_cast<uint32_t>(e.info->type);
+  if (e.transpose || e.shape.size() != 2 || !QuantizedMatrix::supports(type)) return std::nullopt;
+  // ne[0] (the row length) is HF's last dimension: the file's rows are HF's rows, block after block.
+  QuantizedMatrix m{type, e.shape[0], e.shape[1], file_->bytes(*e.info).data(), file_};
+  return m;
+}
+
 std::string GgufTensorFile::describe() const { return file_name(*file_); }
 
 }  // namespace gguf

@@ -102,7 +102,10 @@ void GgufWriter::write(const std::filesystem::path& path) const {
   }
   out.pad(alignment);
 
-  std::ofstream file(path, std::ios::binary);
+  // Written beside the target, then renamed over it: a reader that has the old file mapped (or the
+  // input itself, when in == out) keeps its pages instead of dying of SIGBUS as the file shrinks.
+  const std::filesystem::path partial = path.string() + ".partial";
+  std::ofstream file(partial, std::ios::binary);
   if (!file) throw Error("cannot write " + path.string());
   file.write(out.bytes().data(), static_cast<std::streamsize>(out.bytes().size()));
   const std::vector<char> zeros(alignment, 0);
@@ -110,7 +113,12 @@ void GgufWriter::write(const std::filesystem::path& path) const {
     if (!t.data.empty()) file.write(reinterpret_cast<const char*>(t.data.data()), static_cast<std::streamsize>(t.data.size()));
     file.write(zeros.data(), static_cast<std::streamsize>(align(t.data.size(), alignment) - t.data.size()));
   }
-  if (!file) throw Error("writing " + path.string() + " failed (is the disk full?)");
+  file.close();
+  if (!file) {
+    std::filesystem::remove(partial);
+    throw Error("writing " + path.string() + " failed (is the disk full?)");
+  }
+  std::filesystem::rename(partial, path);
 }
 
 QuantizeReport quantize_gguf(const std::filesystem::path& in, const std::filesystem::path& out, TensorType type) {
@@ -136,19 +144,27 @@ QuantizeReport quantize_gguf(const std::filesystem::path& in, const std::filesys
   ftype.data = int64_t{file_type};
   writer.add("general.file_type", ftype);
 
+  // The output head (output.weight, or token_embd.weight when the model ties them) decides every
+  // token's logits: at 4 bits llama-quantize gives it Q6_K, or Q8_0 when its rows are not a multiple of
+  // 256 (SmolLM2's 576). kvlm writes no K-quants, so a 4-bit file keeps its head in Q8_0.
+  const bool tied = source.find_tensor("output.weight") == nullptr;
+  const auto is_head = [&](const std::string& name) { return name == (tied ? "token_embd.weight" : "output.weight"); };
+  const bool four_bits = type == TensorType::kQ4_0 || type == TensorType::kQ4_1;
+
   QuantizeReport report;
   for (const TensorInfo& info : source.tensors()) {
     // Weight matrices whose rows are whole blocks take the new type; norms, biases, rope_freqs
     // (1-D) and GPT-2's position table stay F32, as llama-quantize leaves them unquantized too.
     const bool matrix = info.ne.size() == 2 && info.name.ends_with(".weight") && !info.name.starts_with("position_embd");
-    const TensorType t = matrix && info.ne[0] % traits->block_size == 0 ? type : TensorType::kF32;
+    const TensorType wanted = four_bits && is_head(info.name) ? TensorType::kQ8_0 : type;
+    const TensorType t = matrix && info.ne[0] % traits->block_size == 0 ? wanted : TensorType::kF32;
     const std::vector<float> values = source.read_fp32(info);
     const TypeTraits* tt = supported_type_traits(static_cast<uint32_t>(t));
     std::vector<std::byte> data(static_cast<size_t>(info.n_elements() / tt->block_size * tt->block_bytes));
     quantize(static_cast<uint32_t>(t), values, data);
     report.bytes_in += info.n_bytes;
     report.bytes_out += data.size();
-    report.quantized += t == type && t != TensorType::kF32 ? 1 : 0;
+    report.quantized += t != TensorType::kF32 ? 1 : 0;
     report.tensors += 1;
     writer.add_tensor(info.name, info.ne, t, std::move(data));
   }

@@ -15,7 +15,7 @@ Model load_model(const std::filesystem::path& path, const LoadOptions& options) 
   else throw Error("cannot tell the format of " + path.string() + " (expected an HF folder, a .gguf or a llama2.c .bin)");
   const FiniteTensors finite(*source.tensors);
   const TensorFile& tensors = options.check_tensors ? static_cast<const TensorFile&>(finite) : *source.tensors;
-  return Model{source.config, load_weights(source.config, tensors)};
+  return Model{source.config, load_weights(source.config, tensors, options)};
 }
 
 }  // namespace kvlm

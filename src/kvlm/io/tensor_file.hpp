@@ -3,9 +3,11 @@
 // weights.cpp consumes it.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "kvlm/model/quantized.hpp"
 #include "kvlm/tensor.hpp"
 
 namespace kvlm {
@@ -19,6 +21,9 @@ class TensorFile {
   // Reads one tensor, converted to fp32 (F16, BF16, quantized blocks are expanded here).
   // Throws kvlm::Error naming the tensor when it is missing or its bytes are out of bounds.
   virtual Tensor read(const std::string& name) const = 0;
+  // A 2-D weight stored in blocks that linear() multiplies in place (Q8_0, Q4_0, Q4_1: chapter 08),
+  // in HF's (out, in) layout, viewed without a copy; nullopt for every other tensor (read() it).
+  virtual std::optional<QuantizedMatrix> read_blocks(const std::string& /*name*/) const { return std::nullopt; }
   // For error messages: "model.safetensors", "model.gguf", ...
   virtual std::string describe() const = 0;
 };
@@ -35,6 +40,7 @@ class FiniteTensors : public TensorFile {
   bool contains(const std::string& name) const override { return file_.contains(name); }
   Shape shape(const std::string& name) const override { return file_.shape(name); }
   Tensor read(const std::string& name) const override;
+  std::optional<QuantizedMatrix> read_blocks(const std::string& name) const override;  // checks the scales too
   std::string describe() const override { return file_.describe(); }
 
  private:

@@ -5,7 +5,10 @@
 
 namespace kvlm {
 
-Matrix embed_tokens(const Matrix& table, std::span<const int> ids) {
+namespace {
+
+template <typename Table>  // Matrix or LinearWeight: both have rows(), cols() and row(i)
+Matrix look_up(const Table& table, std::span<const int> ids) {
   Matrix x(static_cast<Eigen::Index>(ids.size()), table.cols());
   for (size_t t = 0; t < ids.size(); ++t) {
     if (ids[t] < 0 || ids[t] >= table.rows())
@@ -15,6 +18,11 @@ Matrix embed_tokens(const Matrix& table, std::span<const int> ids) {
   }
   return x;
 }
+
+}  // namespace
+
+Matrix embed_tokens(const Matrix& table, std::span<const int> ids) { return look_up(table, ids); }
+Matrix embed_tokens(const LinearWeight& table, std::span<const int> ids) { return look_up(table, ids); }
 
 void add_position_embeddings(Matrix& x, const Matrix& table, int start_pos) {
   if (start_pos < 0 || start_pos + x.rows() > table.rows())

@@ -1,14 +1,22 @@
-// linear; see linear.hpp. Both cases cut the output columns (the weight's rows) into slices of a
-// fixed size and hand them to parallel_for (threads.hpp), each slice one single-threaded Eigen product:
-//  - decode (T = 1) is matrix-vector: slices of 64 rows;
-//  - prefill (T > 1) is matrix-matrix: slices of 128 rows. Eigen's own threading barely helps for
-//    tall weights such as gate_proj [1536, 576] or lm_head [49152, 576]; slices of the weight do.
+// linear; see linear.hpp. Every case cuts the output columns (the weight's rows) into slices of a
+// fixed size and hands them to parallel_for (threads.hpp):
+//  - fp32, decode (T = 1): matrix-vector, single-threaded Eigen products over slices of 64 rows;
+//  - fp32, prefill (T > 1): matrix-matrix, slices of 128 rows. Eigen's own threading barely helps for
+//    tall weights such as gate_proj [1536, 576] or lm_head [49152, 576]; slices of the weight do;
+//  - quantized, few rows (decode): each row of x is rounded to 16-bit blocks once, then every weight
+//    row is one dot_int per row of x (quantized.hpp): the weights are read as the file has them;
+//  - quantized, many rows (prefill): each slice of 128 weight rows is widened to fp32 and goes through
+//    the fp32 product: the widening is paid once per slice and shared by all T rows, and Eigen's GEMM
+//    is faster than T integer dot products (benchmarks/bench_quantized.cpp). This is exactly the
+//    --dequantize path's product; the integer one differs from it by x's 16-bit rounding (~1e-5).
 // The slices do not depend on the number of threads, and each output is computed by the same code
 // whichever thread takes its slice, so the results are identical for any --threads.
 #include "kvlm/model/linear.hpp"
 
 #include <cassert>
+#include <vector>
 
+#include "kvlm/error.hpp"
 #include "kvlm/threads.hpp"
 
 namespace kvlm {
@@ -19,28 +27,104 @@ constexpr Eigen::Index kDecodeSlice = 64;
 constexpr Eigen::Index kPrefillSlice = 128;
 // Threads only pay off past this many multiply-adds; below it, waking them costs more than the work.
 constexpr Eigen::Index kMinParallelWork = Eigen::Index{1} << 18;
+// Up to this many rows of x, a quantized weight is multiplied by integer dot products; above, by
+// widened fp32 tiles. Measured on SmolLM2's shapes (bench_quantized: BM_QuantizedLinear): at 4 rows
+// and more the tiles win for Q4_1 and Q8_0 on AVX2.
+constexpr Eigen::Index kMaxIntRows = 3;
 
-Matrix sliced_product(const MatrixRef& x, const Matrix& weight, Eigen::Index slice) {
-  const Eigen::Index out = weight.rows();
-  Matrix y(x.rows(), out);
+// Runs product(s) for every slice s of `out` rows, in parallel when the work is large enough.
+template <typename Product>
+void for_each_slice(Eigen::Index out, Eigen::Index slice, Eigen::Index work, const Product& product) {
   const int slices = static_cast<int>((out + slice - 1) / slice);
-  const auto product = [&](int s) {
-    const Eigen::Index r0 = s * slice, n = std::min(slice, out - r0);
-    y.middleCols(r0, n).noalias() = x * weight.middleRows(r0, n).transpose();  // [T, n]
+  const auto run = [&](int s) {
+    const Eigen::Index r0 = s * slice;
+    product(r0, std::min(slice, out - r0));
   };
-  if (x.rows() * out * weight.cols() > kMinParallelWork) {
-    parallel_for(slices, product);
+  if (work > kMinParallelWork) {
+    parallel_for(slices, run);
   } else {
-    for (int s = 0; s < slices; ++s) product(s);
+    for (int s = 0; s < slices; ++s) run(s);
   }
+}
+
+Matrix fp32_product(const MatrixRef& x, const Matrix& weight) {
+  Matrix y(x.rows(), weight.rows());
+  for_each_slice(weight.rows(), x.rows() == 1 ? kDecodeSlice : kPrefillSlice, x.size() * weight.rows(),
+                 [&](Eigen::Index r0, Eigen::Index n) {
+                   y.middleCols(r0, n).noalias() = x * weight.middleRows(r0, n).transpose();  // [T, n]
+                 });
+  return y;
+}
+
+Matrix int_product(const MatrixRef& x, const QuantizedMatrix& w) {
+  std::vector<QuantizedActivations> xq;  // each row of x rounded to 16 bits, once for all weight rows
+  for (Eigen::Index t = 0; t < x.rows(); ++t) {
+    const RowVector row = x.row(t);
+    xq.push_back(quantize_activations({row.data(), static_cast<size_t>(row.size())}));
+  }
+  Matrix y(x.rows(), w.rows);
+  for_each_slice(w.rows, kDecodeSlice, x.size() * w.rows, [&](Eigen::Index r0, Eigen::Index n) {
+    for (Eigen::Index r = r0; r < r0 + n; ++r)
+      for (Eigen::Index t = 0; t < x.rows(); ++t) y(t, r) = dot_int(w, r, xq[t]);
+  });
+  return y;
+}
+
+Matrix tiled_product(const MatrixRef& x, const QuantizedMatrix& w) {
+  Matrix y(x.rows(), w.rows);
+  for_each_slice(w.rows, kPrefillSlice, x.size() * w.rows, [&](Eigen::Index r0, Eigen::Index n) {
+    Matrix tile(n, w.cols);  // this slice's weight rows in fp32
+    dequantize_rows(w, r0, n, tile.data());
+    y.middleCols(r0, n).noalias() = x * tile.transpose();
+  });
   return y;
 }
 
 }  // namespace
 
+const Matrix& LinearWeight::fp32() const {
+  assert(!quantized());
+  return fp32_;
+}
+
+const QuantizedMatrix& LinearWeight::blocks() const {
+  assert(quantized());
+  return blocks_;
+}
+
+RowVector LinearWeight::row(Eigen::Index r) const {
+  if (!quantized()) return fp32_.row(r);
+  RowVector out(blocks_.cols);
+  dequantize_rows(blocks_, r, 1, out.data());
+  return out;
+}
+
+LinearWeight LinearWeight::middle_rows(Eigen::Index first, Eigen::Index n) const {
+  if (!quantized()) return LinearWeight(Matrix(fp32_.middleRows(first, n)));
+  QuantizedMatrix view = blocks_;
+  view.rows = n;
+  view.data = blocks_.row(first);
+  return LinearWeight(std::move(view));
+}
+
+Matrix LinearWeight::dequantized() const {
+  if (!quantized()) return fp32_;
+  Matrix out(blocks_.rows, blocks_.cols);
+  dequantize_rows(blocks_, 0, blocks_.rows, out.data());
+  return out;
+}
+
 Matrix linear(const MatrixRef& x, const Matrix& weight, const Vector& bias) {
   assert(x.cols() == weight.cols());
-  Matrix y = sliced_product(x, weight, x.rows() == 1 ? kDecodeSlice : kPrefillSlice);
+  Matrix y = fp32_product(x, weight);
+  if (bias.size()) y.rowwise() += bias.transpose();
+  return y;
+}
+
+Matrix linear(const MatrixRef& x, const LinearWeight& weight, const Vector& bias) {
+  if (!weight.quantized()) return linear(x, weight.fp32(), bias);
+  assert(x.cols() == weight.cols());
+  Matrix y = x.rows() <= kMaxIntRows ? int_product(x, weight.blocks()) : tiled_product(x, weight.blocks());
   if (bias.size()) y.rowwise() += bias.transpose();
   return y;
 }

@@ -1,0 +1,173 @@
+// QuantizedMatrix; see quantized.hpp. The block layouts are drawn in io/gguf_quant.cpp:
+//   Q8_0  [d: fp16][q: 32 x int8]                 x = d * q
+//   Q4_0  [d: fp16][16 bytes of nibbles]          x = d * (q - 8)      q in 0..15
+//   Q4_1  [d: fp16][m: fp16][16 bytes of nibbles] x = d * q + m
+// byte j of the nibbles holds value j (low nibble) and value j + 16 (high nibble).
+#include "kvlm/model/quantized.hpp"
+
+#include <algorithm>
+#include <cassert>
+#include <cmath>
+
+#include "kvlm/io/dtype.hpp"
+#include "kvlm/io/gguf_quant.hpp"
+
+#if defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+#endif
+
+namespace kvlm {
+namespace {
+
+constexpr uint32_t kQ4_0 = 2, kQ4_1 = 3, kQ8_0 = 8;
+constexpr int kQK = 32;  // values per block
+
+float half(const std::byte* p) {
+#if defined(__F16C__)
+  return _cvtsh_ss(load_le<uint16_t>(p));  // one instruction instead of fp16_to_fp32's branches
+#else
+  return fp16_to_fp32(load_le<uint16_t>(p));
+#endif
+}
+
+// ---- The fast path: one row of w against x, block by block, in integers.
+
+#if defined(__AVX2__) && defined(__FMA__)
+
+float horizontal_sum(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+__m128i load16(const void* p) { return _mm_loadu_si128(static_cast<const __m128i*>(p)); }
+__m256i load32(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
+
+// sum over 32 lanes of w[i] * q[i], both as int16 (w in two halves of 16: values 0..15, 16..31):
+// madd multiplies pairs and adds neighbours into 8 int32 (at most 2 * 128 * 32767: no overflow).
+__m256 dot_i16(__m256i w_lo, __m256i w_hi, const int16_t* q) {
+  const __m256i sum = _mm256_add_epi32(_mm256_madd_epi16(w_lo, load32(q)), _mm256_madd_epi16(w_hi, load32(q + 16)));
+  return _mm256_cvtepi32_ps(sum);
+}
+
+float dot_q8_0(const std::byte* row, int64_t blocks, const QuantizedActivations& x) {
+  __m256 acc = _mm256_setzero_ps();
+  for (int64_t b = 0; b < blocks; ++b) {
+    const std::byte* block = row + b * 34;
+    const __m256 dot = dot_i16(_mm256_cvtepi8_epi16(load16(block + 2)), _mm256_cvtepi8_epi16(load16(block + 18)),
+                               &x.q[b * kQK]);
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(half(block) * x.d[b]), dot, acc);
+  }
+  return horizontal_sum(acc);
+}
+
+// Q4_0 is Q4_1 with m = -8 d: x = d * q + m either way, and sum(m * x_i) = m * s.
+float dot_q4(const std::byte* row, int64_t blocks, int64_t block_bytes, bool has_min, const QuantizedActivations& x) {
+  const __m128i mask = _mm_set1_epi8(0x0F);
+  __m256 acc = _mm256_setzero_ps();
+  float offsets = 0.0f;
+  for (int64_t b = 0; b < blocks; ++b) {
+    const std::byte* block = row + b * block_bytes;
+    const float d = half(block), m = has_min ? half(block + 2) : -8.0f * d;
+    const __m128i nibbles = load16(block + (has_min ? 4 : 2));  // byte j: value j (low), value j + 16 (high)
+    const __m256 dot = dot_i16(_mm256_cvtepu8_epi16(_mm_and_si128(nibbles, mask)),
+                               _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(nibbles, 4), mask)), &x.q[b * kQK]);
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(d * x.d[b]), dot, acc);
+    offsets += m * x.s[b];
+  }
+  return horizontal_sum(acc) + offsets;
+}
+
+#else  // The same sums in plain C++ for CPUs without AVX2.
+
+float dot_q8_0(const std::byte* row, int64_t blocks, const QuantizedActivations& x) {
+  float sum = 0.0f;
+  for (int64_t b = 0; b < blocks; ++b) {
+    const std::byte* block = row + b * 34;
+    const auto* w = reinterpret_cast<const int8_t*>(block + 2);
+    int32_t dot = 0;
+    for (int i = 0; i < kQK; ++i) dot += w[i] * x.q[b * kQK + i];
+    sum += half(block) * x.d[b] * static_cast<float>(dot);
+  }
+  return sum;
+}
+
+float dot_q4(const std::byte* row, int64_t blocks, int64_t block_bytes, bool has_min, const QuantizedActivations& x) {
+  float sum = 0.0f;
+  for (int64_t b = 0; b < blocks; ++b) {
+    const std::byte* block = row + b * block_bytes;
+    const float d = half(block), m = has_min ? half(block + 2) : -8.0f * d;
+    const auto* qs = reinterpret_cast<const uint8_t*>(block + (has_min ? 4 : 2));
+    const int16_t* q = &x.q[b * kQK];
+    int32_t dot = 0;
+    for (int j = 0; j < kQK / 2; ++j) dot += (qs[j] & 0x0F) * q[j] + (qs[j] >> 4) * q[j + kQK / 2];
+    sum += d * x.d[b] * static_cast<float>(dot) + m * x.s[b];
+  }
+  return sum;
+}
+
+#endif
+
+}  // namespace
+
+bool QuantizedMatrix::supports(uint32_t type) { return type == kQ8_0 || type == kQ4_0 || type == kQ4_1; }
+
+int64_t QuantizedMatrix::block_bytes() const {
+  switch (type) {
+    case kQ8_0: return 34;
+    case kQ4_0: return 18;
+    case kQ4_1: return 20;
+  }
+  assert(false && "QuantizedMatrix of an unsupported type");
+  return 0;
+}
+
+float dot_dequantized(const QuantizedMatrix& w, int64_t row, const float* x) {
+  float block[kQK];
+  float sum = 0.0f;
+  for (int64_t b = 0; b < w.cols / kQK; ++b) {
+    gguf::dequantize(w.type, {w.row(row) + b * w.block_bytes(), static_cast<size_t>(w.block_bytes())}, block);
+    for (int i = 0; i < kQK; ++i) sum += block[i] * x[b * kQK + i];
+  }
+  return sum;
+}
+
+QuantizedActivations quantize_activations(std::span<const float> x) {
+  assert(x.size() % kQK == 0);
+  QuantizedActivations out;
+  out.cols = static_cast<int64_t>(x.size());
+  const size_t blocks = x.size() / kQK;
+  out.q.resize(x.size());
+  out.d.resize(blocks);
+  out.s.resize(blocks);
+  for (size_t b = 0; b < blocks; ++b) {
+    const float* v = &x[b * kQK];
+    float amax = 0.0f;
+    for (int i = 0; i < kQK; ++i) amax = std::max(amax, std::abs(v[i]));
+    const float d = amax / 32767.0f, inverse = d > 0.0f ? 1.0f / d : 0.0f;
+    int32_t sum = 0;
+    for (int i = 0; i < kQK; ++i) {
+      const auto q = static_cast<int16_t>(std::lround(v[i] * inverse));  // -32767 .. 32767
+      out.q[b * kQK + i] = q;
+      sum += q;
+    }
+    out.d[b] = d;
+    out.s[b] = d * static_cast<float>(sum);
+  }
+  return out;
+}
+
+float dot_int(const QuantizedMatrix& w, int64_t row, const QuantizedActivations& x) {
+  assert(x.cols == w.cols);
+  const int64_t blocks = w.cols / kQK;
+  if (w.type == kQ8_0) return dot_q8_0(w.row(row), blocks, x);
+  return dot_q4(w.row(row), blocks, w.block_bytes(), w.type == kQ4_1, x);
+}
+
+void dequantize_rows(const QuantizedMatrix& w, int64_t first, int64_t n, float* out) {
+  gguf::dequantize(w.type, {w.row(first), static_cast<size_t>(n * w.row_bytes())},
+                   {out, static_cast<size_t>(n * w.cols)});
+}
+
+}  // namespace kvlm

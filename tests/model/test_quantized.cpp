@@ -1,0 +1,216 @@
+// Chapter 08: weights kept in Q8_0/Q4_0/Q4_1 blocks. The references, in order of trust:
+//   - the blocks' values: gguf::dequantize, bit-exact against gguf-py (tests/io/test_gguf_quant.cpp);
+//   - the readable twin (dot_dequantized) against a float64 dot of those values;
+//   - the fast int8 path against the twin, within the bound its one approximation allows;
+//   - whole models on their quantized path against the same file widened to fp32 (--dequantize),
+//     which the GGUF suites verify against HF; and the chapter 06 equivalences on the quantized path.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "kvlm/error.hpp"
+#include "kvlm/generate/generate.hpp"
+#include "kvlm/io/gguf_quant.hpp"
+#include "kvlm/io/load.hpp"
+#include "kvlm/model/linear.hpp"
+#include "kvlm/model/quantized.hpp"
+#include "kvlm/model/transformer.hpp"
+#include "fixtures.hpp"
+#include "paths.hpp"
+
+namespace kvlm {
+namespace {
+
+constexpr uint32_t kQ4_0 = 2, kQ4_1 = 3, kQ8_0 = 8;
+
+// A [rows, cols] weight of random values quantized to `type` by gguf::quantize (ggml's rounding).
+struct Blocks {
+  std::vector<std::byte> bytes;
+  QuantizedMatrix m;
+};
+Blocks random_blocks(uint32_t type, int64_t rows, int64_t cols, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> normal(0.0f, 0.05f);
+  std::vector<float> values(rows * cols);
+  for (float& v : values) v = normal(rng);
+  Blocks b;
+  b.m = QuantizedMatrix{type, rows, cols, nullptr, nullptr};
+  b.bytes.resize(b.m.bytes());
+  gguf::quantize(type, values, b.bytes);
+  b.m.data = b.bytes.data();
+  return b;
+}
+
+std::vector<float> random_vector(int64_t n, uint32_t seed, float scale = 1.0f) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> normal(0.0f, scale);
+  std::vector<float> x(n);
+  for (float& v : x) v = normal(rng);
+  return x;
+}
+
+// The row's values as gguf::dequantize gives them (the bit-exact reference).
+std::vector<float> row_values(const QuantizedMatrix& w, int64_t r) {
+  std::vector<float> out(w.cols);
+  gguf::dequantize(w.type, {w.row(r), static_cast<size_t>(w.row_bytes())}, out);
+  return out;
+}
+
+class QuantizedFormat : public ::testing::TestWithParam<uint32_t> {};
+
+TEST_P(QuantizedFormat, ReadableTwinIsTheDotOfTheDequantizedRow) {
+  const Blocks w = random_blocks(GetParam(), 9, 96, 1);
+  const std::vector<float> x = random_vector(96, 2);
+  for (int64_t r = 0; r < w.m.rows; ++r) {
+    const std::vector<float> v = row_values(w.m, r);
+    double want = 0, magnitude = 0;
+    for (int64_t i = 0; i < w.m.cols; ++i) want += double(v[i]) * x[i], magnitude += std::abs(double(v[i]) * x[i]);
+    // fp32 accumulation over 96 terms: each add rounds by at most 2^-24 of the running magnitude.
+    EXPECT_NEAR(dot_dequantized(w.m, r, x.data()), want, 96 * 0x1p-24 * magnitude) << "row " << r;
+  }
+}
+
+TEST_P(QuantizedFormat, FastPathWithinTheBoundOfRoundingXTo16Bits) {
+  // 7 rows of 5 blocks, on activations with an outlier (as real hidden states have): the outlier's
+  // block gets a coarse step and must still stay within the bound.
+  const Blocks w = random_blocks(GetParam(), 7, 160, 3);
+  std::vector<float> x = random_vector(160, 4);
+  x[37] = 25.0f;
+  const QuantizedActivations xq = quantize_activations(x);
+  for (int64_t r = 0; r < w.m.rows; ++r) {
+    const std::vector<float> v = row_values(w.m, r);
+    // Rounding moves each x[i] by at most half its block's step d_x / 2, so the dot moves by at
+    // most sum |w_i| d_x / 2; plus fp32 summation (2^-20 of sum |w_i x_i|, generous for 160 terms).
+    double bound = 0, magnitude = 0;
+    for (int64_t i = 0; i < w.m.cols; ++i) {
+      bound += std::abs(v[i]) * xq.d[i / 32] / 2;
+      magnitude += std::abs(double(v[i]) * x[i]);
+    }
+    const float readable = dot_dequantized(w.m, r, x.data());
+    EXPECT_NEAR(dot_int(w.m, r, xq), readable, bound + 0x1p-20 * magnitude) << "row " << r;
+    EXPECT_NE(dot_int(w.m, r, xq), 0.0f);  // not vacuous: a real product
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Formats, QuantizedFormat, ::testing::Values(kQ8_0, kQ4_0, kQ4_1),
+                         [](const auto& info) { return gguf::ggml_type_name(info.param); });
+
+TEST(QuantizeActivations, OneHandWorkedBlock) {
+  // max |x| = 3.2767, so d = 0.0001 and q = round(x / 0.0001): 32767, -10000, 3 (3.4), 0 (0.2).
+  std::vector<float> x(32, 0.0f);
+  x[0] = 3.2767f, x[1] = -1.0f, x[2] = 0.00034f, x[3] = 0.00002f;
+  const QuantizedActivations q = quantize_activations(x);
+  EXPECT_FLOAT_EQ(q.d[0], 0.0001f);
+  EXPECT_EQ(q.q[0], 32767);
+  EXPECT_EQ(q.q[1], -10000);
+  EXPECT_EQ(q.q[2], 3);
+  EXPECT_EQ(q.q[3], 0);
+  EXPECT_FLOAT_EQ(q.s[0], 0.0001f * (32767 - 10000 + 3));
+  // An all-zero block has step 0 and quantizes to zeros, not NaN.
+  const QuantizedActivations z = quantize_activations(std::vector<float>(32, 0.0f));
+  EXPECT_EQ(z.d[0], 0.0f);
+  EXPECT_EQ(z.q[5], 0);
+}
+
+// linear() on blocks against linear() on the same blocks widened to fp32, for every strategy it
+// picks (int8 dot products for few rows, fp32 tiles for many) and shapes that leave partial slices.
+TEST_P(QuantizedFormat, LinearOnBlocksMatchesLinearOnTheirFp32Values) {
+  const Blocks w = random_blocks(GetParam(), 200, 96, 5);  // 200 rows: slices of 64 and 128 do not divide it
+  const LinearWeight blocks(w.m);
+  const Matrix fp32 = blocks.dequantized();
+  for (int T : {1, 2, 3, 4, 7, 33}) {
+    const std::vector<float> values = random_vector(T * 96, 6 + T);
+    const Matrix x = MatrixMap(values.data(), T, 96);
+    const Matrix got = linear(x, blocks), want = linear(x, fp32);
+    ASSERT_EQ(got.rows(), T);
+    ASSERT_EQ(got.cols(), 200);
+    for (int t = 0; t < T; ++t) {
+      const QuantizedActivations xq = quantize_activations({&values[t * 96], 96});
+      for (int r = 0; r < 200; ++r) {
+        double bound = 0, magnitude = 0;  // as in FastPathWithinTheBoundOfRoundingXTo16Bits
+        for (int i = 0; i < 96; ++i) {
+          bound += std::abs(fp32(r, i)) * xq.d[i / 32] / 2;
+          magnitude += std::abs(double(fp32(r, i)) * x(t, i));
+        }
+        // Integer dots (T <= 3) round x to 16 bits; fp32 tiles (T >= 4) compute the fp32 product itself.
+        const double allowed = (T <= 3 ? bound : 0.0) + 0x1p-20 * magnitude;
+        ASSERT_NEAR(got(t, r), want(t, r), allowed) << "T=" << T << " row " << r;
+      }
+    }
+  }
+}
+
+TEST(LinearWeight, ViewsAndRows) {
+  const Blocks w = random_blocks(kQ4_1, 10, 64, 7);
+  const LinearWeight blocks(w.m);
+  EXPECT_TRUE(blocks.quantized());
+  EXPECT_EQ(blocks.bytes(), 10u * 2 * 20);
+  const Matrix all = blocks.dequantized();
+  const LinearWeight middle = blocks.middle_rows(3, 4);  // Phi-3's fused projections are split so
+  EXPECT_EQ(middle.rows(), 4);
+  EXPECT_EQ(middle.dequantized(), all.middleRows(3, 4));
+  EXPECT_EQ(blocks.row(9), all.row(9));
+}
+
+// ---- Whole models: the quantized fixtures in data/gguf, computed on their blocks.
+
+struct QuantizedModel : ::testing::TestWithParam<std::string> {
+  void SetUp() override {
+    const auto path = test::data_dir() / "gguf" / GetParam();
+    blocks = load_model(path);
+    fp32 = load_model(path, {.dequantize = true});
+  }
+  Model blocks, fp32;
+  const std::vector<int> prompt{1, 17, 42, 9, 88, 3, 61, 25, 7, 100, 54, 12};
+};
+
+TEST_P(QuantizedModel, KeepsItsBlocksUnlessAskedToDequantize) {
+  EXPECT_TRUE(blocks.weights.layers[0].q_proj.quantized());
+  EXPECT_TRUE(blocks.weights.output_matrix().quantized());
+  EXPECT_FALSE(fp32.weights.layers[0].q_proj.quantized());
+  EXPECT_LT(linear_bytes(blocks), linear_bytes(fp32) / 3);
+  EXPECT_EQ(linear_formats(fp32), "F32");
+}
+
+TEST_P(QuantizedModel, LogitsNearTheDequantizedPath) {
+  // A prefill (12 rows: fp32 tiles of the blocks' values) is the fp32 path's product in another
+  // summation order: 1e-5, as chapter 06's GEMV against GEMM. A decode step (integer dots) also
+  // rounds each projection's input to 16 bits (at most 1/65534 of its block's largest value per value):
+  // measured max |diff| 3.6e-4 (logits of |max| ~5); bound 2e-3.
+  const Matrix want = forward(fp32, prompt, 0, nullptr);
+  const Matrix prefill = forward(blocks, prompt, 0, nullptr);
+  EXPECT_LT((prefill - want).cwiseAbs().maxCoeff(), 1e-5f);
+  KVCache cache(blocks.config, static_cast<int>(prompt.size()));
+  float worst = 0.0f;
+  for (size_t t = 0; t < prompt.size(); ++t) {  // one token at a time: the integer dots
+    const Matrix step = forward(blocks, std::span(prompt).subspan(t, 1), static_cast<int>(t), &cache);
+    worst = std::max(worst, (step.row(0) - want.row(t)).cwiseAbs().maxCoeff());
+  }
+  EXPECT_LT(worst, 2e-3f);
+  EXPECT_GT(worst, 1e-6f);  // not the fp32 path by mistake
+}
+
+TEST_P(QuantizedModel, CachedEqualsNaive) {
+  GenerationConfig config;
+  config.max_new_tokens = 16;
+  config.stop_at_eos = false;
+  const std::vector<int> naive = generate_naive(blocks, prompt, config).tokens;
+  EXPECT_EQ(generate_cached(blocks, prompt, config).tokens, naive);
+}
+
+TEST_P(QuantizedModel, ChunkedPrefillEqualsOnePass) {
+  // Chunks of 4 and more rows take the same fp32 tiles as one pass: equal up to summation order.
+  const Matrix one = forward(blocks, prompt, 0, nullptr);
+  KVCache cache(blocks.config, static_cast<int>(prompt.size()));
+  const Matrix first = forward(blocks, std::span(prompt).first(7), 0, &cache);
+  const Matrix second = forward(blocks, std::span(prompt).subspan(7), 7, &cache);
+  EXPECT_LT((first - one.topRows(7)).cwiseAbs().maxCoeff(), 1e-5f);
+  EXPECT_LT((second - one.bottomRows(5)).cwiseAbs().maxCoeff(), 1e-5f);
+}
+
+INSTANTIATE_TEST_SUITE_P(Fixtures, QuantizedModel, ::testing::Values("llama-tiny.q.gguf", "qwen2-tiny.q8_0.gguf"),
+                         [](const auto& info) { return test::gtest_name(info.param); });
+
+}  // namespace
+}  // namespace kvlm
