@@ -37,7 +37,10 @@ def run(cmd: list) -> str:
 
 
 def kvlm_quantize(kvlm: Path, src: Path, qtype: str, out: Path) -> Path:
-    run([kvlm, "quantize", "-m", src, "--type", qtype, "-o", out])
+    """out, made from src unless it is already there and newer (a file rewritten while another run has
+    it mapped would crash that run with SIGBUS)."""
+    if not out.exists() or out.stat().st_mtime < src.stat().st_mtime:
+        run([kvlm, "quantize", "-m", src, "--type", qtype, "-o", out])
     return out
 
 
@@ -59,7 +62,8 @@ def llama_cpp_tools() -> dict | None:
 def llama_quantize(tools: dict, src: Path, qtype: str, out: Path) -> Path:
     """llama-quantize's own choice of types: with Q4_*, the tied embedding / output matrix stays at
     more bits (Q8_0 here, K-quants needing rows that are a multiple of 256 and SmolLM2's are 576)."""
-    run([tools["llama-quantize"], src, out, qtype.upper()])
+    if not out.exists() or out.stat().st_mtime < src.stat().st_mtime:
+        run([tools["llama-quantize"], src, out, qtype.upper()])
     return out
 
 
@@ -118,7 +122,7 @@ def cell(r: dict | None, key: str) -> str:
     if key == "ppl":
         return f"{v:.3f} ± {r['ppl_err']:.3f}"
     if v is None:
-        return "0 (base)"
+        return "(base)"
     return f"{v:.5f}" if key == "kl" else f"{100 * v:.2f}%"
 
 
