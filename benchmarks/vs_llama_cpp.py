@@ -114,7 +114,8 @@ def main() -> None:
             print(f"[vs_llama_cpp] {path.name} t={threads}: kvlm tg {max(r['tg'] for r in kv):.1f}"
                   + (f", llama.cpp tg {max(r['tg'] for r in ll):.1f}" if ll else ""), file=sys.stderr, flush=True)
 
-    bw = {key: max(gbs, again) for (key, gbs), again in zip(bw.items(), bandwidth(args.bandwidth).values())}
+    again = bandwidth(args.bandwidth)
+    bw = {key: max(gbs, again.get(key, 0.0)) for key, gbs in bw.items()}
     print(f"SmolLM2-135M-Instruct, {args.prompt_tokens}-token prompt, {args.new_tokens} new tokens, best of "
           f"{args.repeats} interleaved runs; load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after "
           f"({os.cpu_count()} CPUs)" + (f"; llama.cpp build {results[0][4][0]['build']}" if llama_bench else "") + ".")
