@@ -11,7 +11,7 @@ The F32 file is the one SmolLM2 release this project has, models/SmolLM2-135M-In
 Every other file is quantized again from that F32.
 
 The text: the GNU GPL version 3, /usr/share/common-licenses/GPL-3, which Debian's essential package
-base-files ships on every Debian and Ubuntu machine (35,149 bytes; 7,638 SmolLM2 tokens).
+base-files ships on every Debian and Ubuntu machine (35,149 bytes; 7,639 SmolLM2 tokens).
 
   python3 benchmarks/quant_accuracy.py [--threads 2] [--ctx 512] [--text FILE]
 Needs: a built build/release/kvlm and the model in models/; optionally llama-quantize and llama-perplexity.
