@@ -15,5 +15,6 @@ void add_train_tokenizer(CLI::App& app);
 void add_inspect(CLI::App& app);
 void add_view(CLI::App& app);
 void add_quantize(CLI::App& app);
+void add_perplexity(CLI::App& app);
 
 }  // namespace kvlm::cli

@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   kvlm::cli::add_inspect(app);
   kvlm::cli::add_view(app);
   kvlm::cli::add_quantize(app);
+  kvlm::cli::add_perplexity(app);
 
   try {
     app.parse(argc, argv);

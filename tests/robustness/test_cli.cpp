@@ -5,10 +5,14 @@
 #include <unistd.h>
 
 #include <array>
+#include <cmath>
 #include <fstream>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "kvlm/io/load.hpp"
+#include "kvlm/model/transformer.hpp"
+#include "kvlm/tokenizer/tokenizer.hpp"
 #include "paths.hpp"
 
 namespace kvlm {
@@ -257,6 +261,93 @@ TEST(Cli, StreamedTextEqualsTheWholeDecode) {
     EXPECT_FALSE(text.empty()) << tok;
     EXPECT_EQ(streamed.out, text + "\n") << tok;
   }
+}
+
+// kvlm perplexity on llama-mha with the tiny_bpe tokenizer, whose ids 0..255 are single bytes:
+// letters that no merge joins ("zqxjvk...") stay inside the model's vocabulary of 256.
+std::filesystem::path text_file(const std::string& name, const std::string& text) {
+  const auto path = std::filesystem::temp_directory_path() / ("kvlm_ppl_" + name + "_" + std::to_string(getpid()) + ".txt");
+  std::ofstream(path, std::ios::binary) << text;
+  return path;
+}
+
+std::string repeated(const std::string& piece, int times) {
+  std::string s;
+  for (int i = 0; i < times; ++i) s += piece;
+  return s;
+}
+
+// The command's perplexity against one computed here from `forward`'s logits, window by window, with
+// the NLL written out in double: the same fp32 logits, so only the summation order differs (1e-12).
+TEST(Cli, PerplexityJsonMatchesTheNllOfForwardsLogits) {
+  constexpr int kCtx = 16;
+  const std::string text = repeated("zqxjvkqzjxkv", 3);  // 36 tokens: 2 windows of 16 and a tail of 4
+  const Result r = run("perplexity -m " + kModel + " -t " + kTok + " -f " + text_file("ok", text).string() +
+                       " --ctx " + std::to_string(kCtx) + " --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  for (const char* key : {"model", "text", "text_tokens", "ctx", "windows", "first_scored_position", "tokens_scored",
+                          "mean_nll", "perplexity", "perplexity_stderr"})
+    EXPECT_TRUE(j.contains(key)) << key;
+  EXPECT_FALSE(j.contains("kl_base"));
+
+  const std::vector<int> ids = load_tokenizer(kTok)->encode(text, true);
+  ASSERT_EQ(ids.size(), 36u);
+  const Model model = load_model(kModel);
+  double nll = 0;
+  int scored = 0;
+  for (int w = 0; w < 2; ++w) {
+    const std::span<const int> window(ids.data() + w * kCtx, kCtx);
+    const Matrix logits = forward(model, window, 0, nullptr);
+    for (int t = kCtx / 2; t + 1 < kCtx; ++t, ++scored) {
+      const double max = logits.row(t).maxCoeff();
+      double sum = 0;
+      for (Eigen::Index i = 0; i < logits.cols(); ++i) sum += std::exp(logits(t, i) - max);
+      nll += max + std::log(sum) - logits(t, window[t + 1]);
+    }
+  }
+  EXPECT_EQ(j["text_tokens"], 36);
+  EXPECT_EQ(j["windows"], 2);
+  EXPECT_EQ(j["first_scored_position"], kCtx / 2);
+  EXPECT_EQ(j["tokens_scored"], scored);
+  EXPECT_NEAR(j["mean_nll"].get<double>(), nll / scored, 1e-12);
+  EXPECT_NEAR(j["perplexity"].get<double>(), std::exp(nll / scored), 1e-12 * std::exp(nll / scored));
+
+  // Against itself: KL 0, top-1 agreement 1. Against the same weights from llama2.c's file: KL
+  // below 2e-8 (test_perplexity.cpp says why).
+  for (const std::string& base : {kModel, kModel + "/llama2c.bin"}) {
+    const Result kl = run("perplexity -m " + kModel + " -t " + kTok + " -f " + text_file("ok", text).string() +
+                          " --ctx 16 --json --kl-base " + base);
+    ASSERT_EQ(kl.code, 0) << kl.err;
+    const auto k = nlohmann::json::parse(kl.out)["kl_base"];
+    EXPECT_EQ(k["model"], base);
+    EXPECT_LE(std::abs(k["mean_kl"].get<double>()), 2e-8) << base;
+    EXPECT_EQ(k["top1_agreement"], 1.0) << base;
+    EXPECT_NEAR(k["perplexity"].get<double>(), j["perplexity"].get<double>(), 1e-4) << base;
+  }
+  const Result other = run("perplexity -m " + kModel + " -t " + kTok + " -f " + text_file("ok", text).string() +
+                           " --ctx 16 --json --kl-base " + (test::data_dir() / "models" / "llama-gqa-tied").string());
+  ASSERT_EQ(other.code, 0) << other.err;
+  EXPECT_GT(nlohmann::json::parse(other.out)["kl_base"]["mean_kl"].get<double>(), 0.0);
+}
+
+TEST(Cli, PerplexityBadInputIsRefused) {
+  const std::string ok = text_file("ok", repeated("zqxjvkqzjxkv", 3)).string();  // 36 tokens
+  const std::string args = "perplexity -m " + kModel + " -t " + kTok + " ";
+  expect_input_error(run(args + "-f " + text_file("empty", "").string()), "is empty");
+  expect_input_error(run(args + "-f /nonexistent/text.txt"), "cannot open the text file /nonexistent/text.txt");
+  expect_input_error(run(args + "-f " + ok + " --ctx 20"),
+                     "the text has 36 tokens; perplexity with a window (--ctx) of 20 needs at least 40 (two windows)");
+  expect_input_error(run(args + "-f " + ok + " --ctx 97"), "97 tokens is longer than the model's context of 96");
+  expect_input_error(run(args + "-f " + ok + " --ctx 1"), "must hold at least 2 tokens, not 1");
+  expect_input_error(run("perplexity -m " + kModel + " -f " + ok), "no tokenizer found beside");
+  EXPECT_EQ(run(args + "-f " + ok + " --ctx many").code, 2);
+  EXPECT_EQ(run("perplexity -m " + kModel).code, 2);  // no -f
+  // A base model of another vocabulary: ../shared's llama-tiny (384 tokens), where ../shared is present.
+  const auto tiny = test::shared_dir() / "models" / "llama-tiny";
+  if (std::filesystem::exists(tiny))
+    expect_input_error(run(args + "-f " + ok + " --ctx 16 --kl-base " + tiny.string()),
+                       "the base model's vocabulary has 384 tokens and the model's 256");
 }
 
 }  // namespace
