@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <random>
+#include <sstream>
 #include <vector>
 
 #include "cache/measure_cache.hpp"
@@ -235,9 +236,14 @@ class LossyCache : public ::testing::TestWithParam<test::Fixture> {
   test::GreedyRun exact_;
 };
 
-// BOUNDS_TBD
+// fp16 rounds each stored value by at most 2^-11 ~ 4.9e-4 of itself; int8 by at most 1/254 of its
+// row's largest value, about 8 times coarser. Through the layers the logits move by (measured on
+// every fixture, max|dlogit| / max|logit| over 24 steps): fp16 9e-5 .. 3.9e-3, int8 1.9e-3 .. 5.1e-2,
+// the largest both times on stories260K (logits up to 14.5). Bounds: 1e-2 and 1e-1 of max|logit|,
+// 2.5 and 2 times the worst measured. Greedy: fp16 agreed on every step of every fixture; int8 on 23
+// or 24 of 24, its flips all at margins below 0.07.
 TEST_P(LossyCache, Fp16AndInt8StayWithinTheirMeasuredBounds) {
-  for (const auto& [kind, bound] : {std::pair{"fp16", 1e9f}, std::pair{"int8", 1e9f}}) {
+  for (const auto& [kind, bound] : {std::pair{"fp16", 1e-2f}, std::pair{"int8", 1e-1f}}) {
     const test::CacheError e = measure({.kind = kind});
     EXPECT_LE(e.max_logit_diff, bound * e.max_abs_logit) << kind;
     // A logit gap of d can only swap two tokens whose margin is below 2d: every other argmax agrees.
@@ -245,8 +251,44 @@ TEST_P(LossyCache, Fp16AndInt8StayWithinTheirMeasuredBounds) {
   }
 }
 
+// A window at least as long as the text keeps every position in its first rows and hands attention
+// one segment, as the contiguous cache does: the same numbers, bit for bit, not merely close.
+TEST_P(LossyCache, AWindowLongerThanTheTextIsTheContiguousCache) {
+  auto cache = make_kv_cache(model_.config, {.kind = "window", .window = 1 << 12, .sinks = 4}, 1);  // any capacity: a window never fills
+  const test::GreedyRun run = test::greedy_run(model_, prompt_, kSteps, *cache);
+  EXPECT_EQ(run.tokens, exact_.tokens);
+  EXPECT_EQ(run.logits, exact_.logits);
+}
+
 INSTANTIATE_TEST_SUITE_P(Fixtures, LossyCache, ::testing::ValuesIn(test::all_fixtures()),
                          [](const auto& info) { return info.param.name; });
+
+// --save-cache's state: a window restored from it holds the same positions and values; another W
+// or S, or a cut file, is refused (and leaves the cache empty).
+TEST(WindowCache, SavesAndLoadsItsRing) {
+  const ModelConfig c = tiny_config(2, 1, 1);
+  WindowKVCache cache(c, 3, 2);
+  for (int p = 0; p < 7; ++p)
+    for (int l = 0; l < 2; ++l) cache.update(l, p, Matrix::Constant(1, 1, p), Matrix::Constant(1, 1, -p));
+  std::stringstream file;
+  cache.save_state(file);
+  WindowKVCache loaded(c, 3, 2);
+  loaded.load_state(file, c);
+  EXPECT_EQ(loaded.length(), 7);
+  for (int l = 0; l < 2; ++l) {
+    const GatheredKV a = gather(cache.view(l)), b = gather(loaded.view(l));
+    EXPECT_EQ(a.positions, b.positions);
+    EXPECT_EQ(a.keys, b.keys);
+    EXPECT_EQ(a.values, b.values);
+  }
+  WindowKVCache other(c, 4, 2);
+  file.seekg(0);
+  EXPECT_THROW(other.load_state(file, c), Error);
+  const std::string bytes = file.str();
+  std::stringstream cut(bytes.substr(0, bytes.size() - 4));
+  EXPECT_THROW(loaded.load_state(cut, c), Error);
+  EXPECT_EQ(loaded.length(), 0);
+}
 
 // StreamingLLM's promise: generation runs on past the model's context (here 4 x its 96 positions) in
 // fixed memory, without an error, and every logit stays finite. Positions keep increasing: RoPE
@@ -263,7 +305,7 @@ TEST(WindowCache, GeneratesFourContextsInFixedMemory) {
   config.max_new_tokens = 4 * context;
   config.stop_at_eos = false;
   int non_finite = 0;
-  config.on_logits = [&](const std::vector<int>&, const Matrix& logits) { non_finite += !logits.allFinite(); };
+  config.on_logits = [&](std::span<const int>, const Matrix& logits) { non_finite += !logits.allFinite(); };
   const Generation g = generate_cached(model, prompt, config, {}, &cache);
   EXPECT_EQ(g.tokens.size(), static_cast<size_t>(4 * context));
   EXPECT_EQ(cache.length(), static_cast<int>(prompt.size()) + 4 * context - 1);  // the last token is not fed
@@ -279,10 +321,20 @@ TEST(WindowCache, GeneratesFourContextsInFixedMemory) {
   EXPECT_THROW(generate_cached(gpt2, gpt2_prompt, config, {}, &gpt2_cache), Error);
 }
 
-// WINDOW_BOUNDS_TBD
+// A window shorter than the text: W = 8 and S = 2 over the prompt and 24 steps. Where every layer of
+// the model already slides over at most 8 positions (mistral, phi3), the model never looks further
+// back than the cache keeps: the same logits but for the order of fp32 sums (measured 1.7e-6; bound
+// 1e-5). Elsewhere the dropped positions are context the model uses, and random weights have learned
+// no attention sinks to fall back on: the logits move by as much as they are large (measured up to
+// 1.5 x max|logit|, the argmax agreeing on 1 to 24 of 24 steps; bound 3 x). SmolLM2, trained, is the
+// real measure (tests/real/test_smollm2_kv_cache.cpp).
 TEST_P(LossyCache, AWindowShorterThanTheTextHasABoundedError) {
-  const test::CacheError e = measure({.kind = "window", .window = 8, .sinks = 2});
-  EXPECT_LE(e.max_logit_diff, 1e9f * e.max_abs_logit);
+  constexpr int kWindow = 8;
+  const test::CacheError e = measure({.kind = "window", .window = kWindow, .sinks = 2});
+  bool slides_within = true;
+  for (int l = 0; l < model_.config.num_hidden_layers; ++l)
+    slides_within &= model_.config.layer_window(l) > 0 && model_.config.layer_window(l) <= kWindow;
+  EXPECT_LE(e.max_logit_diff, slides_within ? 1e-5f : 3.0f * e.max_abs_logit);
 }
 
 }  // namespace

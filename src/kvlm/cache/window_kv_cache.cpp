@@ -1,6 +1,11 @@
 // WindowKVCache; see window_kv_cache.hpp (the ring's arithmetic is there, inline).
 #include "kvlm/cache/window_kv_cache.hpp"
 
+#include <algorithm>
+#include <cstdint>
+#include <functional>
+#include <istream>
+#include <ostream>
 #include <string>
 
 #include "kvlm/error.hpp"
@@ -83,6 +88,62 @@ void WindowKVCache::truncate(int length) {
   if (length < 0 || length > this->length())
     throw Error("KV cache: cannot truncate " + std::to_string(this->length()) + " positions to " + std::to_string(length));
   for (int l = 0; l < num_layers(); ++l) roll_back(l, length);
+}
+
+namespace {
+
+void write_i32(std::ostream& out, int32_t x) { out.write(reinterpret_cast<const char*>(&x), sizeof(x)); }
+
+int32_t read_i32(std::istream& in) {
+  int32_t x = 0;
+  if (!in.read(reinterpret_cast<char*>(&x), sizeof(x))) throw Error("the KV cache file is truncated");
+  return x;
+}
+
+}  // namespace
+
+void WindowKVCache::save_state(std::ostream& out) const {
+  write_i32(out, window_);
+  write_i32(out, sinks_);
+  for (int l = 0; l < num_layers(); ++l) {
+    write_i32(out, length_[l]);
+    write_i32(out, ring_first_[l]);
+    out.write(reinterpret_cast<const char*>(keys_[l].data()), static_cast<std::streamsize>(keys_[l].size() * sizeof(float)));
+    out.write(reinterpret_cast<const char*>(values_[l].data()), static_cast<std::streamsize>(values_[l].size() * sizeof(float)));
+  }
+}
+
+void WindowKVCache::load_state(std::istream& in, const ModelConfig& config) {
+  clear();
+  const int32_t window = read_i32(in), sinks = read_i32(in);
+  if (window != window_ || sinks != sinks_)
+    throw Error("the KV cache file holds a window of " + std::to_string(window) + " with " + std::to_string(sinks) +
+                " sinks, not " + std::to_string(window_) + " with " + std::to_string(sinks_) + " (--kv-window, --kv-sinks)");
+  if (config.num_hidden_layers != num_layers() || config.kv_dim() != keys_.front().cols())
+    throw Error("the KV cache file was made for another model shape");
+  try {
+    read_layers(in);
+  } catch (...) {
+    clear();  // nothing half-loaded
+    throw;
+  }
+}
+
+void WindowKVCache::read_layers(std::istream& in) {
+  for (int l = 0; l < num_layers(); ++l) {
+    const int32_t length = read_i32(in), ring_first = read_i32(in);
+    // What update() could have left: the ring starts past the sinks, ends at length, holds at most W.
+    if (length < 0 || ring_first < sinks_ || ring_first > std::max<int32_t>(sinks_, length) || length - ring_first > window_)
+      throw Error("the KV cache file is corrupt (layer " + std::to_string(l) + " holds " + std::to_string(length) +
+                  " positions, its ring from " + std::to_string(ring_first) + ")");
+    const auto bytes = static_cast<std::streamsize>(keys_[l].size() * sizeof(float));
+    if (!in.read(reinterpret_cast<char*>(keys_[l].data()), bytes) || !in.read(reinterpret_cast<char*>(values_[l].data()), bytes))
+      throw Error("the KV cache file is truncated");
+    length_[l] = length;
+    ring_first_[l] = ring_first;
+  }
+  if (std::ranges::adjacent_find(length_, std::not_equal_to<>()) != length_.end())
+    throw Error("the KV cache file is corrupt (its layers hold different numbers of positions)");
 }
 
 size_t WindowKVCache::bytes() const {

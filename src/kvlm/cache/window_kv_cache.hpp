@@ -29,6 +29,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <iosfwd>
 #include <vector>
 
 #include "kvlm/cache/kv_cache.hpp"
@@ -85,6 +86,11 @@ class WindowKVCache final : public KVCache {
   void clear() override;
   // Forgets positions >= length. Throws when a position the result needs already left the ring.
   void truncate(int length) override;
+  // The state is W and S, then per layer its length, its ring_first and its S + W rows as they lie
+  // (the default, segments loaded back in order, cannot restore a ring). Loading into a cache of
+  // another W or S is refused.
+  void save_state(std::ostream& out) const override;
+  void load_state(std::istream& in, const ModelConfig& config) override;
   size_t bytes() const override;       // 2 * layers * (S + W) * kv_dim * 4, whatever the length
   size_t bytes_used() const override;  // the rows holding a position
   std::string kind() const override { return "window"; }
@@ -94,6 +100,7 @@ class WindowKVCache final : public KVCache {
 
  private:
   void roll_back(int layer, int length);
+  void read_layers(std::istream& in);  // load_state's checked reads, layer by layer
   View held(int layer, int end) const;  // sinks + ring runs of positions kept below `end`
 
   int window_, sinks_;
