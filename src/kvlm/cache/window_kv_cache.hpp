@@ -14,9 +14,10 @@
 // scores it by the distance p - (key's position), the distance in the text. So nothing stored is
 // ever rotated again, attention is the same function (it masks by the positions the view carries),
 // and with W >= the length this is the full cache exactly. The cost: the sinks' distance to the query
-// grows without bound, past any distance the model was trained on, while the ring's stays below
-// W + T. The paper caches keys before RoPE and rotates them by their place in the cache at every step
-// (distances at most S + W), which bounds every distance but re-rotates the whole cache per token.
+// grows without bound, past any distance the model was trained on, while the ring's stays below W
+// (or the chunk's length). The paper (section 3.2) caches keys before RoPE instead and rotates them by
+// their place in the cache at every step (distances at most S + W): every distance stays in range,
+// at the price of rotating the whole cache again for every token.
 //
 // A chunk of T positions sees the sinks, the positions kept from before it, and all of itself: with a
 // long prompt fed in one pass, its queries look at the whole prompt; the window bounds what later
