@@ -21,6 +21,7 @@ struct PerplexityArgs {
   int ctx = 512;
   int threads = 0;
   bool json = false;
+  LoadOptions load;  // --check-tensors, --dequantize (both models)
 };
 
 std::string read_text(const std::string& path) {
@@ -41,11 +42,11 @@ nlohmann::json to_json(const PerplexityScore& s) {
 void run(const PerplexityArgs& a) {
   set_threads(a.threads);
   const std::string text = read_text(a.text_file);
-  const Model model = load_model(a.model);
+  const Model model = load_model(a.model, a.load);
   const std::unique_ptr<Tokenizer> tok = find_tokenizer(a.model, a.tokenizer);
   if (!tok) throw Error("no tokenizer found beside " + a.model + ": pass -t TOKENIZER");
   std::optional<Model> base;
-  if (!a.kl_base.empty()) base = load_model(a.kl_base);
+  if (!a.kl_base.empty()) base = load_model(a.kl_base, a.load);
 
   // The text as HF would encode it for this model; where that adds BOS, every window starts with BOS.
   const std::vector<int> ids = tok->encode(text, /*add_special_tokens=*/true);
@@ -95,6 +96,7 @@ void add_perplexity(CLI::App& app) {
   cmd->add_option("--kl-base", a->kl_base, "a model of the same vocabulary (typically the F32 file) to measure KL divergence against");
   cmd->add_option("--threads", a->threads, "CPU threads (0 = all)");
   cmd->add_flag("--json", a->json, "print one JSON object");
+  add_load_flags(cmd, a->load);
   cmd->callback([a] { run(*a); });
 }
 

@@ -10,6 +10,7 @@
 #include <random>
 
 #include "kvlm/error.hpp"
+#include "kvlm/cache/contiguous.hpp"
 #include "kvlm/generate/generate.hpp"
 #include "kvlm/io/gguf_quant.hpp"
 #include "kvlm/io/load.hpp"
@@ -181,7 +182,7 @@ TEST_P(QuantizedModel, LogitsNearTheDequantizedPath) {
   const Matrix want = forward(fp32, prompt, 0, nullptr);
   const Matrix prefill = forward(blocks, prompt, 0, nullptr);
   EXPECT_LT((prefill - want).cwiseAbs().maxCoeff(), 1e-5f);
-  KVCache cache(blocks.config, static_cast<int>(prompt.size()));
+  ContiguousKVCache cache(blocks.config, static_cast<int>(prompt.size()));
   float worst = 0.0f;
   for (size_t t = 0; t < prompt.size(); ++t) {  // one token at a time: the integer dots
     const Matrix step = forward(blocks, std::span(prompt).subspan(t, 1), static_cast<int>(t), &cache);
@@ -202,7 +203,7 @@ TEST_P(QuantizedModel, CachedEqualsNaive) {
 TEST_P(QuantizedModel, ChunkedPrefillEqualsOnePass) {
   // Chunks of 4 and more rows take the same fp32 tiles as one pass: equal up to summation order.
   const Matrix one = forward(blocks, prompt, 0, nullptr);
-  KVCache cache(blocks.config, static_cast<int>(prompt.size()));
+  ContiguousKVCache cache(blocks.config, static_cast<int>(prompt.size()));
   const Matrix first = forward(blocks, std::span(prompt).first(7), 0, &cache);
   const Matrix second = forward(blocks, std::span(prompt).subspan(7), 7, &cache);
   EXPECT_LT((first - one.topRows(7)).cwiseAbs().maxCoeff(), 1e-5f);

@@ -11,6 +11,7 @@
 #include <sstream>
 #include <nlohmann/json.hpp>
 
+#include "kvlm/cache/contiguous.hpp"
 #include "kvlm/generate/generate.hpp"
 #include "kvlm/io/gguf_writer.hpp"
 #include "kvlm/io/load.hpp"
@@ -137,7 +138,7 @@ TEST_F(SmolLM2, PrefilledKVCacheMatchesHF) {
   float worst = 0;
   for (const ReferencePrompt& p : *prompts_) {
     const int T = static_cast<int>(p.input_ids.size());
-    KVCache cache(c, T);
+    ContiguousKVCache cache(c, T);
     forward(*model_, p.input_ids, 0, &cache);
     for (int l = 0; l < c.num_hidden_layers; ++l) {
       const std::string pre = p.name + ".layer" + std::to_string(l);
@@ -268,7 +269,7 @@ TEST_F(SmolLM2Blocks, DecodeStepsNearTheFp32PathAndGreedyMatchesHF) {
   float worst = 0.0f;
   for (const ReferencePrompt& p : *prompts_) {
     const Matrix fp32 = forward(*model_, p.input_ids, 0, nullptr);
-    KVCache cache(blocks_->config, static_cast<int>(p.input_ids.size()));
+    ContiguousKVCache cache(blocks_->config, static_cast<int>(p.input_ids.size()));
     for (size_t t = 0; t < p.input_ids.size(); ++t) {
       const Matrix step = forward(*blocks_, std::span(p.input_ids).subspan(t, 1), static_cast<int>(t), &cache);
       for (size_t j = 0; j < p.topk_ids[t].size(); ++j)

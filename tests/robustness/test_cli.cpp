@@ -13,39 +13,11 @@
 #include "kvlm/io/load.hpp"
 #include "kvlm/model/transformer.hpp"
 #include "kvlm/tokenizer/tokenizer.hpp"
+#include "cli_run.hpp"
 #include "paths.hpp"
 
 namespace kvlm {
 namespace {
-
-struct Result {
-  int code;
-  std::string out, err;
-};
-
-Result run(const std::string& args) {
-  // One file per process: ctest runs tests in parallel processes.
-  const auto err_path = std::filesystem::temp_directory_path() / ("kvlm_cli_stderr_" + std::to_string(getpid()) + ".txt");
-  const std::string cmd = test::kvlm_binary().string() + " " + args + " 2>" + err_path.string();
-  Result r{};
-  FILE* pipe = popen(cmd.c_str(), "r");
-  std::array<char, 4096> buf{};
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), n);
-  const int status = pclose(pipe);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::ifstream in(err_path);
-  r.err.assign(std::istreambuf_iterator<char>(in), {});
-  return r;
-}
-
-const std::string kModel = (test::data_dir() / "models" / "llama-mha").string();  // context 96, vocab 256
-
-void expect_input_error(const Result& r, const std::string& message) {
-  EXPECT_EQ(r.code, 1) << r.err;
-  EXPECT_NE(r.err.find(message), std::string::npos) << r.err;
-  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << "one sentence, one line: " << r.err;
-}
 
 TEST(Cli, PromptLongerThanTheContextIsRefused) {
   std::string ids = "1";
@@ -228,6 +200,23 @@ TEST(Cli, TooManyNewTokensStopAtAFullContext) {
   EXPECT_EQ(nlohmann::json::parse(run("generate -m " + kModel + " --prompt-ids 1,2,3 -n 4 --json").out)["stop_reason"],
             "max_new_tokens");
   expect_input_error(run("generate -m " + kModel + " --prompt-ids 1,2,3,4 -c 3"), "longer than the context of 3 tokens (-c)");
+}
+
+// Chapter 09's lossy kinds from the command line. A window keeps S + W positions whatever the length,
+// so generation runs past the model's context (96) in fixed memory. (Bad values: test_cli_kv_cache.cpp.)
+TEST(Cli, LossyKVCachesFromTheCommandLine) {
+  const Result r = run("generate -m " + kModel + " --prompt-ids 1,2,3 -n 300 --ignore-eos --json --kv-cache window --kv-window 16");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["generated_ids"].size(), 300u);
+  EXPECT_EQ(j["stop_reason"], "max_new_tokens");
+  EXPECT_EQ(j["kv_cache"]["kind"], "window");
+  EXPECT_EQ(j["kv_cache"]["bytes_allocated"], (16 + 4) * 2 * 2 * 48 * 4);  // (W + S) x (K,V) x layers x kv_dim x 4
+  for (const std::string kind : {"fp16", "int8"}) {
+    const Result k = run("generate -m " + kModel + " --prompt-ids 1,2,3 -n 4 --json --kv-cache " + kind);
+    ASSERT_EQ(k.code, 0) << k.err;
+    EXPECT_EQ(nlohmann::json::parse(k.out)["kv_cache"]["kind"], kind);
+  }
 }
 
 // Sampler values are checked before the model is loaded: exit 2 even for a model that does not exist.
