@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "common/demo.hpp"
-#include "kvlm/cache/kv_cache.hpp"
+#include "kvlm/cache/contiguous.hpp"
 #include "kvlm/generate/generate.hpp"
 
 using namespace kvlm;

@@ -14,6 +14,7 @@
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "kvlm/error.hpp"
+#include "kvlm/cache/contiguous.hpp"
 #include "kvlm/generate/generate.hpp"
 #include "kvlm/io/load.hpp"
 #include "kvlm/tokenizer/chat_template.hpp"
@@ -63,7 +64,7 @@ void run(const ChatArgs& a) {
 
   Conversation chat;
   chat.system = tok->encode(format.begin + format.system_turn, /*add_special_tokens=*/false);
-  KVCache cache(model.config, context);  // kept from turn to turn
+  ContiguousKVCache cache(model.config, context);  // kept from turn to turn
   GenerationConfig config;
   config.sampler = a.sampler;
   config.stop_token_ids = {end_of_turn};  // and the model's EOS ids (stop_at_eos)

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "kvlm/cache/kv_cache.hpp"
+#include "kvlm/cache/make_kv_cache.hpp"
 #include "kvlm/error.hpp"
 #include "kvlm/generate/generate.hpp"
 #include "kvlm/io/load.hpp"
@@ -163,16 +164,28 @@ void bind_model(py::module_& m) {
 }
 
 void bind_cache(py::module_& m) {
-  py::class_<KVCache>(m, "KVCache", "Per layer K and V [max_seq_len, kv_heads * head_dim] (cache/kv_cache.hpp)")
-      .def(py::init<const ModelConfig&, int>(), "config"_a, "max_seq_len"_a)
+  // Any variant behind the one contract (cache/kv_cache.hpp), made by make_kv_cache (cache/make_kv_cache.hpp).
+  py::class_<KVCache>(m, "KVCache", "The KV cache: per layer K and V [positions, kv_heads * head_dim] (cache/kv_cache.hpp)")
+      .def(py::init([](const ModelConfig& c, int max_seq_len, const std::string& kind, int block, int pool_blocks,
+                       int window, int sinks) {
+             return make_kv_cache(c, {.kind = kind, .block = block, .pool_blocks = pool_blocks, .window = window,
+                                      .sinks = sinks}, max_seq_len);
+           }),
+           "config"_a, "max_seq_len"_a, "kind"_a = "contiguous", "block"_a = 16, "pool_blocks"_a = 0, "window"_a = 0,
+           "sinks"_a = 4, "make_kv_cache: kind is contiguous, paged, fp16, int8 or window")
+      .def_property_readonly("kind", &KVCache::kind)
       .def_property_readonly("length", &KVCache::length)
-      .def_property_readonly("max_seq_len", &KVCache::max_seq_len)
-      .def("keys", [](const KVCache& c, int layer) { return to_numpy(c.keys(layer).topRows(c.length())); },
-           "layer"_a, "The cached keys [length, kv_dim] (after RoPE)")
-      .def("values", [](const KVCache& c, int layer) { return to_numpy(c.values(layer).topRows(c.length())); },
-           "layer"_a, "The cached values [length, kv_dim]")
+      .def_property_readonly("capacity", &KVCache::capacity)
+      .def_property_readonly("max_seq_len", &KVCache::capacity, "the same as capacity")
+      .def("keys", [](const KVCache& c, int layer) { return to_numpy(gather(c.view(layer)).keys); },
+           "layer"_a, "The cached keys [n, kv_dim] (after RoPE), gathered from the cache's view")
+      .def("values", [](const KVCache& c, int layer) { return to_numpy(gather(c.view(layer)).values); },
+           "layer"_a, "The cached values [n, kv_dim]")
+      .def("positions", [](const KVCache& c, int layer) { return gather(c.view(layer)).positions; }, "layer"_a,
+           "The position of each row of keys(layer) and values(layer)")
       .def("clear", &KVCache::clear)
-      .def("bytes", &KVCache::bytes, "Memory held: 2 * layers * max_seq_len * kv_dim * 4")
+      .def("bytes", &KVCache::bytes, "Memory allocated (contiguous: 2 * layers * max_seq_len * kv_dim * 4)")
+      .def("bytes_used", &KVCache::bytes_used, "Memory holding the positions fed so far")
       .def_static("bytes_per_token", &KVCache::bytes_per_token, "config"_a,
                   "2 * layers * kv_heads * head_dim * 4 (fp32 K and V)");
   // The same formula for a model described only by its published numbers.

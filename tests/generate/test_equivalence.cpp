@@ -4,7 +4,9 @@
 
 #include <algorithm>
 
+#include "cache_variants.hpp"
 #include "fixtures.hpp"
+#include "kvlm/cache/contiguous.hpp"
 #include "kvlm/generate/generate.hpp"
 #include "kvlm/io/load.hpp"
 #include "kvlm/io/safetensors.hpp"
@@ -22,28 +24,33 @@ constexpr int kNewTokens = 12;
 
 // Greedy generation that prefills only the first `split` ids, then feeds the rest of the prompt one
 // token at a time through the cache (decode steps), then generates.
-std::vector<int> greedy_with_split(const Model& model, const std::vector<int>& prompt, int split, int n) {
-  KVCache cache(model.config, static_cast<int>(prompt.size()) + n);
-  Matrix logits = forward(model, std::span(prompt).first(split), 0, &cache);
-  for (size_t t = split; t < prompt.size(); ++t) logits = forward(model, std::span(prompt).subspan(t, 1), t, &cache);
+std::vector<int> greedy_with_split(const Model& model, const KVCacheOptions& kind, const std::vector<int>& prompt,
+                                   int split, int n) {
+  const std::unique_ptr<KVCache> cache = make_kv_cache(model.config, kind, static_cast<int>(prompt.size()) + n);
+  Matrix logits = forward(model, std::span(prompt).first(split), 0, cache.get());
+  for (size_t t = split; t < prompt.size(); ++t) logits = forward(model, std::span(prompt).subspan(t, 1), t, cache.get());
   std::vector<int> out;
   for (int i = 0; i < n; ++i) {
     const Eigen::RowVectorXf last = logits.row(logits.rows() - 1);
     out.push_back(argmax({last.data(), static_cast<size_t>(last.size())}));
-    logits = forward(model, std::span(out).last(1), cache.length(), &cache);
+    logits = forward(model, std::span(out).last(1), cache->length(), cache.get());
   }
   return out;
 }
 
-class Equivalence : public ::testing::TestWithParam<Fixture> {
+// Once per (fixture x exact cache variant): tests/cache_variants.hpp.
+class Equivalence : public ::testing::TestWithParam<test::FixtureAndCache> {
  protected:
   void SetUp() override {
-    model_ = load_model(GetParam().model);
-    const ReferencePrompt longest = read_reference(GetParam().reference).back();
+    const Fixture& f = std::get<0>(GetParam());
+    kind_ = std::get<1>(GetParam()).options;
+    model_ = load_model(f.model);
+    const ReferencePrompt longest = read_reference(f.reference).back();
     prompt_ = longest.input_ids;
     reference_ = longest.logits;
-    reference_fp32_ = SafetensorsFile(GetParam().reference).read(longest.name + ".logits_fp32").data;
+    reference_fp32_ = SafetensorsFile(f.reference).read(longest.name + ".logits_fp32").data;
   }
+  KVCacheOptions kind_;
   Model model_;
   std::vector<int> prompt_;
   Matrix reference_, reference_fp32_;  // HF's float64 and float32 logits for prompt_
@@ -54,9 +61,10 @@ TEST_P(Equivalence, CachedEqualsNaiveAtEverySplit) {
   config.max_new_tokens = kNewTokens;
   config.stop_at_eos = false;  // every split is compared over all kNewTokens steps
   const std::vector<int> naive = generate_naive(model_, prompt_, config).tokens;
+  config.kv_cache = kind_;
   ASSERT_EQ(generate_cached(model_, prompt_, config).tokens, naive);
   for (int split = 1; split <= static_cast<int>(prompt_.size()); ++split)
-    EXPECT_EQ(greedy_with_split(model_, prompt_, split, kNewTokens), naive) << "prefill of " << split << " tokens";
+    EXPECT_EQ(greedy_with_split(model_, kind_, prompt_, split, kNewTokens), naive) << "prefill of " << split << " tokens";
 }
 
 // Chunk sizes change the shapes of the matrix products (matrix-vector for one token, matrix-matrix
@@ -71,19 +79,18 @@ TEST_P(Equivalence, ChunkedPrefillEqualsTokenByToken) {
   const Matrix whole = forward(model_, prompt_, 0, nullptr);
   EXPECT_LE((whole - reference_).cwiseAbs().maxCoeff(), 1e-4f);
   for (int chunk : {1, 2, 3, 5, 8}) {
-    KVCache cache(model_.config, T);
+    const std::unique_ptr<KVCache> cache = make_kv_cache(model_.config, kind_, T);
     Matrix logits(T, whole.cols());
     for (int start = 0; start < T; start += chunk) {
       const int len = std::min(chunk, T - start);
-      logits.middleRows(start, len) = forward(model_, std::span(prompt_).subspan(start, len), start, &cache);
+      logits.middleRows(start, len) = forward(model_, std::span(prompt_).subspan(start, len), start, cache.get());
     }
     EXPECT_LE((logits - whole).cwiseAbs().maxCoeff(), tolerance) << "chunks of " << chunk;
     EXPECT_LE((logits - reference_).cwiseAbs().maxCoeff(), 1e-4f) << "chunks of " << chunk;
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Fixtures, Equivalence, ::testing::ValuesIn(test::all_fixtures()),
-                         [](const auto& info) { return info.param.name; });
+INSTANTIATE_TEST_SUITE_P(FixturesAndCaches, Equivalence, test::fixtures_and_caches(), test::fixture_and_cache_name);
 
 }  // namespace
 }  // namespace kvlm
@@ -122,7 +129,7 @@ TEST(Threads, CountDoesNotChangeTheOutput) {
   auto run = [&](int threads) {
     set_num_threads(threads);
     Run r{forward(model, prompt, 0, nullptr), Matrix(prompt.size(), c.vocab_size), {}};
-    KVCache cache(c, static_cast<int>(prompt.size()));
+    ContiguousKVCache cache(c, static_cast<int>(prompt.size()));
     for (size_t t = 0; t < prompt.size(); ++t) r.decode.row(t) = forward(model, std::span(prompt).subspan(t, 1), t, &cache);
     r.tokens = generate_cached(model, prompt, config).tokens;
     return r;

@@ -2,7 +2,7 @@
 // numbers against HF are in test_reference.cpp): RoPE's two layouts, the causal mask, the cache.
 #include <gtest/gtest.h>
 
-#include "kvlm/cache/kv_cache.hpp"
+#include "kvlm/cache/contiguous.hpp"
 #include "kvlm/error.hpp"
 #include "kvlm/model/attention.hpp"
 #include "kvlm/model/rope.hpp"
@@ -68,32 +68,35 @@ TEST(Attention, CausalMaskHidesTheFuture) {
   EXPECT_EQ(out.topRows(T - 1), out2.topRows(T - 1));
 }
 
-TEST(KVCache, BytesFollowTheFormula) {
+TEST(ContiguousKVCache, BytesFollowTheFormula) {
   ModelConfig c;
   c.num_hidden_layers = 30;
   c.num_key_value_heads = 3;
   c.head_dim = 64;
   c.num_attention_heads = 9;
   EXPECT_EQ(KVCache::bytes_per_token(c), 2u * 30 * 3 * 64 * 4);  // SmolLM2-135M: 46080 bytes per token
-  KVCache cache(c, 100);
+  ContiguousKVCache cache(c, 100);
   EXPECT_EQ(cache.bytes(), 100 * KVCache::bytes_per_token(c));
 }
 
-TEST(KVCache, UpdateReturnsEveryPositionSoFar) {
+TEST(ContiguousKVCache, UpdateReturnsEveryPositionSoFar) {
   ModelConfig c;
   c.num_hidden_layers = 1;
   c.num_key_value_heads = 1;
   c.head_dim = 2;
   c.num_attention_heads = 1;
-  KVCache cache(c, 4);
+  ContiguousKVCache cache(c, 4);
   const Matrix k1 = Matrix::Constant(3, 2, 1.0f), v1 = Matrix::Constant(3, 2, 2.0f);
-  const auto first = cache.update(0, 0, k1, v1);
-  EXPECT_EQ(first.keys.rows(), 3);
+  const KVView first = cache.update(0, 0, k1, v1);
+  ASSERT_EQ(first.size(), 1u);  // one segment, at position 0
+  EXPECT_EQ(first[0].keys.rows(), 3);
   const Matrix k2 = Matrix::Constant(1, 2, 5.0f);
-  const auto view = cache.update(0, 3, k2, k2);
-  ASSERT_EQ(view.keys.rows(), 4);
-  EXPECT_EQ(view.keys(3, 0), 5.0f);
-  EXPECT_EQ(view.values(0, 0), 2.0f);
+  const KVView view = cache.update(0, 3, k2, k2);
+  ASSERT_EQ(view.size(), 1u);
+  ASSERT_EQ(view[0].keys.rows(), 4);
+  EXPECT_EQ(view[0].first_pos, 0);
+  EXPECT_EQ(view[0].keys(3, 0), 5.0f);
+  EXPECT_EQ(view[0].values(0, 0), 2.0f);
   EXPECT_EQ(cache.length(), 4);
   EXPECT_THROW(cache.update(0, 4, k2, k2), Error);  // full
   cache.clear();

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <nlohmann/json.hpp>
 
+#include "kvlm/cache/contiguous.hpp"
 #include "kvlm/generate/generate.hpp"
 #include "kvlm/io/load.hpp"
 #include "kvlm/io/safetensors.hpp"
@@ -133,7 +134,7 @@ TEST_F(SmolLM2, PrefilledKVCacheMatchesHF) {
   float worst = 0;
   for (const ReferencePrompt& p : *prompts_) {
     const int T = static_cast<int>(p.input_ids.size());
-    KVCache cache(c, T);
+    ContiguousKVCache cache(c, T);
     forward(*model_, p.input_ids, 0, &cache);
     for (int l = 0; l < c.num_hidden_layers; ++l) {
       const std::string pre = p.name + ".layer" + std::to_string(l);

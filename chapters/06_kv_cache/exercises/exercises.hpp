@@ -1,30 +1,28 @@
-// Chapter 06 exercises: the cache update and memory arithmetic (KVCache), and the attention block
-// reading the cache (attention), with the library's signatures (src/kvlm/cache/kv_cache.hpp,
+// Chapter 06 exercises: the cache update and memory arithmetic (ContiguousKVCache), and the attention
+// block reading the cache (attention), with the library's signatures (src/kvlm/cache/contiguous.hpp,
 // src/kvlm/model/attention.hpp). With KVLM_EXERCISE_SOLUTIONS defined, these are the library's own.
 #pragma once
 
 #include <vector>
 
-#include "kvlm/cache/kv_cache.hpp"
+#include "kvlm/cache/contiguous.hpp"
 #include "kvlm/model/attention.hpp"
 
 namespace kvlm::exercises {
 #ifdef KVLM_EXERCISE_SOLUTIONS
 using kvlm::attention;
-using kvlm::KVCache;
+using kvlm::ContiguousKVCache;
 #else
-// Exercise 1 (kv_cache.cpp): kvlm::KVCache. The constructor, accessors, clear() and bytes() are
-// given; update() and bytes_per_token() are yours.
-class KVCache {
+// Exercise 1 (kv_cache.cpp): kvlm::ContiguousKVCache. The constructor, accessors, clear() and bytes()
+// are given; update() and bytes_per_token() are yours.
+class ContiguousKVCache {
  public:
-  KVCache(const ModelConfig& config, int max_seq_len);  // [max_seq_len, kv_dim] for K and V per layer
+  ContiguousKVCache(const ModelConfig& config, int max_seq_len);  // [max_seq_len, kv_dim] for K and V per layer
 
   // Writes k, v [T, kv_dim] at positions [start_pos, start_pos + T) of `layer`; returns the keys and
-  // values of positions [0, start_pos + T). Throws kvlm::Error for a gap or for running past max_seq_len.
-  struct View {
-    Eigen::Ref<const Matrix> keys;    // [start_pos + T, kv_dim]
-    Eigen::Ref<const Matrix> values;  // [start_pos + T, kv_dim]
-  };
+  // values of positions [0, start_pos + T) as one segment (kvlm::KVSegment: keys, values, first_pos 0).
+  // Throws kvlm::Error for a gap or for running past max_seq_len.
+  using View = kvlm::KVView;
   View update(int layer, int start_pos, const MatrixRef& k, const MatrixRef& v);
 
   int length() const { return length_.back(); }

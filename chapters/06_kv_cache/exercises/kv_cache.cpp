@@ -7,7 +7,7 @@
 
 namespace kvlm::exercises {
 
-KVCache::KVCache(const ModelConfig& config, int max_seq_len) : max_seq_len_(max_seq_len) {
+ContiguousKVCache::ContiguousKVCache(const ModelConfig& config, int max_seq_len) : max_seq_len_(max_seq_len) {
   if (max_seq_len <= 0) throw Error("the KV cache needs room for at least one position");
   for (int l = 0; l < config.num_hidden_layers; ++l) {
     keys_.emplace_back(Matrix::Zero(max_seq_len, config.kv_dim()));
@@ -21,17 +21,17 @@ KVCache::KVCache(const ModelConfig& config, int max_seq_len) : max_seq_len_(max_
 // 2. end = start_pos + k.rows(); throw kvlm::Error if end > max_seq_len_ (the context is full).
 // 3. Copy k into rows [start_pos, end) of keys_[layer] (middleRows), v into values_[layer].
 // 4. length_[layer] = end; return {keys_[layer].topRows(end), values_[layer].topRows(end)}.
-KVCache::View KVCache::update(int layer, int start_pos, const MatrixRef& k, const MatrixRef& v) {
+ContiguousKVCache::View ContiguousKVCache::update(int layer, int start_pos, const MatrixRef& k, const MatrixRef& v) {
   (void)layer;
   (void)start_pos;
   (void)k;
   (void)v;
-  throw std::logic_error("exercise: not implemented: KVCache::update (chapters/06_kv_cache/exercises/kv_cache.cpp)");
+  throw std::logic_error("exercise: not implemented: ContiguousKVCache::update (chapters/06_kv_cache/exercises/kv_cache.cpp)");
 }
 
-void KVCache::clear() { std::fill(length_.begin(), length_.end(), 0); }
+void ContiguousKVCache::clear() { std::fill(length_.begin(), length_.end(), 0); }
 
-size_t KVCache::bytes() const {
+size_t ContiguousKVCache::bytes() const {
   size_t n = 0;
   for (size_t l = 0; l < keys_.size(); ++l) n += (keys_[l].size() + values_[l].size()) * sizeof(float);
   return n;
@@ -39,10 +39,10 @@ size_t KVCache::bytes() const {
 
 // Every layer stores, per position, one key and one value of num_key_value_heads * head_dim floats.
 // (Query heads do not count: with GQA several query heads read the same cached key.)
-size_t KVCache::bytes_per_token(const ModelConfig& config) {
+size_t ContiguousKVCache::bytes_per_token(const ModelConfig& config) {
   (void)config;
   throw std::logic_error(
-      "exercise: not implemented: KVCache::bytes_per_token (chapters/06_kv_cache/exercises/kv_cache.cpp)");
+      "exercise: not implemented: ContiguousKVCache::bytes_per_token (chapters/06_kv_cache/exercises/kv_cache.cpp)");
 }
 
 }  // namespace kvlm::exercises

@@ -29,7 +29,7 @@ void expect_decode_step_matches_hf(const std::string& fixture) {
   for (const ReferencePrompt& p : read_reference(test::reference_of(fixture))) {
     const int T = static_cast<int>(p.input_ids.size());
     if (T < 2) continue;
-    kvlm::KVCache cache(m.config, T);
+    kvlm::ContiguousKVCache cache(m.config, T);
     forward(m, std::span<const int>(p.input_ids).first(T - 1), 0, &cache);  // positions 0 .. T-2
     const test::LayerParts parts = with_exercise_attention(T - 1, &cache);
     for (int l = 0; l < m.config.num_hidden_layers; ++l) {
@@ -48,7 +48,7 @@ TEST(CachedAttention, DecodeStepMatchesHfOnQwen2WithBiases) { expect_decode_step
 TEST(CachedAttention, PrefillIntoAnEmptyCacheMatchesHf) {
   const Model m = load_model(test::model_dir("llama-mha"));
   const ReferencePrompt p = read_reference(test::reference_of("llama-mha")).back();
-  kvlm::KVCache cache(m.config, static_cast<int>(p.input_ids.size()));
+  kvlm::ContiguousKVCache cache(m.config, static_cast<int>(p.input_ids.size()));
   const test::LayerParts parts = with_exercise_attention(0, &cache);
   for (int l = 0; l < m.config.num_hidden_layers; ++l)
     EXPECT_TRUE(test::matrices_near(test::run_layer(m, l, p.hidden[l], parts), p.hidden[l + 1], test::kTolerance))

@@ -1,4 +1,4 @@
-// Tests exercise 1 of chapter 06 (KVCache::update, bytes_per_token) with HF's own KV cache: the
+// Tests exercise 1 of chapter 06 (ContiguousKVCache::update, bytes_per_token) with HF's own KV cache: the
 // keys and values HF's DynamicCache held after a prompt (layer{l}.k/.v in reference.safetensors)
 // are written chunk by chunk, as prefill and decode steps would, and must read back exactly.
 #include <gtest/gtest.h>
@@ -43,14 +43,16 @@ class KVCacheExercise : public ::testing::Test {
 
 // Prefill the first 20 positions in one chunk, then decode the rest one position at a time.
 TEST_F(KVCacheExercise, PrefillThenDecodeReadsBackHfCache) {
-  KVCache cache(config_, T_);
+  ContiguousKVCache cache(config_, T_);
   const int prefill = 20;
   for (int start = 0; start < T_;) {
     const int n = start == 0 ? prefill : 1;
     for (int l = 0; l < config_.num_hidden_layers; ++l) {
-      const KVCache::View view = cache.update(l, start, keys_[l].middleRows(start, n), values_[l].middleRows(start, n));
-      EXPECT_TRUE(test::matrices_near(view.keys, keys_[l].topRows(start + n), 0.0f)) << "layer " << l << " at " << start;
-      EXPECT_TRUE(test::matrices_near(view.values, values_[l].topRows(start + n), 0.0f)) << "layer " << l << " at " << start;
+      const KVView view = cache.update(l, start, keys_[l].middleRows(start, n), values_[l].middleRows(start, n));
+      ASSERT_EQ(view.size(), 1u) << "a contiguous cache is read as one segment";
+      EXPECT_EQ(view[0].first_pos, 0);
+      EXPECT_TRUE(test::matrices_near(view[0].keys, keys_[l].topRows(start + n), 0.0f)) << "layer " << l << " at " << start;
+      EXPECT_TRUE(test::matrices_near(view[0].values, values_[l].topRows(start + n), 0.0f)) << "layer " << l << " at " << start;
     }
     start += n;
     EXPECT_EQ(cache.length(), start);
@@ -60,7 +62,7 @@ TEST_F(KVCacheExercise, PrefillThenDecodeReadsBackHfCache) {
 }
 
 TEST_F(KVCacheExercise, RefusesGapsAndOverflow) {
-  KVCache cache(config_, 4);
+  ContiguousKVCache cache(config_, 4);
   const Matrix one = keys_[0].topRows(1);
   EXPECT_THROW(cache.update(0, 1, one, one), kvlm::Error) << "position 1 before position 0";
   EXPECT_THROW(cache.update(0, 0, keys_[0].topRows(5), values_[0].topRows(5)), kvlm::Error) << "5 positions in 4";
@@ -70,14 +72,14 @@ TEST_F(KVCacheExercise, RefusesGapsAndOverflow) {
 
 // Memory arithmetic: K and V, every layer, kv_heads * head_dim floats each, per position.
 TEST_F(KVCacheExercise, BytesPerTokenIsTheCacheGrowthPerPosition) {
-  const KVCache ten(config_, 10), eleven(config_, 11);
-  EXPECT_EQ(KVCache::bytes_per_token(config_), eleven.bytes() - ten.bytes());
+  const ContiguousKVCache ten(config_, 10), eleven(config_, 11);
+  EXPECT_EQ(ContiguousKVCache::bytes_per_token(config_), eleven.bytes() - ten.bytes());
   ModelConfig smollm2 = config_;  // SmolLM2-135M: 30 layers, 3 KV heads of 64 (9 query heads)
   smollm2.num_hidden_layers = 30;
   smollm2.num_attention_heads = 9;
   smollm2.num_key_value_heads = 3;
   smollm2.head_dim = 64;
-  EXPECT_EQ(KVCache::bytes_per_token(smollm2), 46080u) << "2 * 30 * 3 * 64 * 4 bytes";
+  EXPECT_EQ(ContiguousKVCache::bytes_per_token(smollm2), 46080u) << "2 * 30 * 3 * 64 * 4 bytes";
 }
 
 }  // namespace

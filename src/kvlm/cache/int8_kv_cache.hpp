@@ -1,6 +1,8 @@
-// The int8 KV cache's quantize step (chapter 09): one KV head's row at one position, [head_dim] fp32
-// -> [head_dim] int8 plus one fp32 scale, and back. Not a cache (int8_kv_cache.hpp is) and not a GGUF
-// block format (io/gguf_quant.hpp): no fixed block of 32, so any head_dim works.
+// Int8KVCache (chapter 09): keys and values stored as int8 with one fp32 scale per position and KV
+// head, about a quarter of the fp32 cache's bytes plus the scales. First its quantize step: one KV
+// head's row at one position, [head_dim] fp32 -> [head_dim] int8 plus one fp32 scale, and back.
+// Not a GGUF block format (io/gguf_quant.hpp's Q8_0 has blocks of 32 and an fp16 scale): a scale per
+// head row works for any head_dim. Attention reads fp32 (quantized_kv_cache.hpp: the copy, and why).
 //
 // Symmetric, absmax:  scale = max|x| / 127,  q[i] = round(x[i] / scale) in -127..127,  x[i] ~ q[i] * scale.
 // Each value comes back within scale / 2 = max|x| / 254 of itself: 8 bits cost about 0.4% of the
@@ -22,6 +24,9 @@
 #include <cstdint>
 #include <limits>
 #include <span>
+#include <vector>
+
+#include "kvlm/cache/quantized_kv_cache.hpp"
 
 namespace kvlm {
 
@@ -48,5 +53,25 @@ inline float quantize_row_int8(std::span<const float> x, std::span<int8_t> q) {
 inline void dequantize_row_int8(std::span<const int8_t> q, float scale, std::span<float> x) {
   for (size_t i = 0; i < q.size(); ++i) x[i] = static_cast<float>(q[i]) * scale;
 }
+
+class Int8KVCache final : public QuantizedKVCache {
+ public:
+  // Allocates [max_seq_len, kv_dim] int8 and [max_seq_len, kv_heads] scales for K and for V in every
+  // layer, and the fp32 scratch.
+  Int8KVCache(const ModelConfig& config, int max_seq_len);
+  std::string kind() const override { return "int8"; }
+
+ private:
+  using Int8Matrix = Eigen::Matrix<int8_t, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+  // Each KV head's head_dim values of the row are quantized on their own (quantize_row_int8).
+  void store(int layer, int position, std::span<const float> k, std::span<const float> v) override;
+  void load(int layer, int position, std::span<float> k, std::span<float> v) const override;
+  size_t stored_bytes_per_position() const override;  // 2 * layers * (kv_dim * 1 + kv_heads * 4)
+
+  int head_dim_;
+  std::vector<Int8Matrix> keys_, values_;        // per layer: [max_seq_len, kv_dim]
+  std::vector<Matrix> key_scales_, value_scales_;  // per layer: [max_seq_len, kv_heads]
+};
 
 }  // namespace kvlm

@@ -1,8 +1,14 @@
-// KVCache (chapter 06): the keys and values of every past position, per layer, preallocated.
-// Not paged, not quantized, not shared between sequences: one contiguous fp32 block per layer.
+// The KV cache contract (chapters 06 and 09): write this chunk's keys and values, let attention read
+// every position it may see. Not a cache itself: each variant is one file beside this one
+// (contiguous.hpp is chapter 06's; paged, fp16, int8, window are chapter 09's), made by make_kv_cache.
+// Attention reads a View and never learns which variant it reads.
 #pragma once
 
 #include <cstddef>
+#include <iosfwd>
+#include <limits>
+#include <span>
+#include <string>
 #include <vector>
 
 #include "kvlm/config.hpp"
@@ -10,33 +16,66 @@
 
 namespace kvlm {
 
+// n consecutive positions of one layer, as attention reads them: row i is position first_pos + i.
+// The references point into the cache (or into its scratch, for a variant that stores another
+// format); they stay valid until the cache's next update, clear or truncate.
+struct KVSegment {
+  Eigen::Ref<const Matrix> keys;    // [n, kv_dim], already rotated by RoPE
+  Eigen::Ref<const Matrix> values;  // [n, kv_dim]
+  int first_pos;                    // the position of row 0
+};
+// Every position attention may look at, in segments: one for a contiguous cache, one per block for a
+// paged one, the sinks and the recent run for a window. Attention masks by each key's position.
+using KVView = std::vector<KVSegment>;
+
 class KVCache {
  public:
-  // Allocates [max_seq_len, num_key_value_heads * head_dim] for K and for V in every layer.
-  KVCache(const ModelConfig& config, int max_seq_len);
+  using View = KVView;
+  static constexpr int kUnbounded = std::numeric_limits<int>::max();  // capacity() of a cache that forgets
+
+  virtual ~KVCache() = default;
 
   // Like HF's Cache.update: writes this chunk's k and v [T, kv_dim] (keys already rotated by RoPE)
-  // at positions [start_pos, start_pos + T) of `layer`, and returns the keys and values of all
-  // positions [0, start_pos + T) that attention may now look at.
-  struct View {
-    Eigen::Ref<const Matrix> keys;    // [start_pos + T, kv_dim]
-    Eigen::Ref<const Matrix> values;  // [start_pos + T, kv_dim]
-  };
-  View update(int layer, int start_pos, const MatrixRef& k, const MatrixRef& v);
+  // at positions [start_pos, start_pos + T) of `layer`, and returns every position of that layer
+  // attention may now look at. start_pos must be <= the layer's length (a gap throws kvlm::Error;
+  // writing below it overwrites); running past capacity() throws kvlm::Error.
+  virtual View update(int layer, int start_pos, const MatrixRef& k, const MatrixRef& v) = 0;
+  // What the last update of `layer` returned, without writing (tests, Python, saving).
+  virtual View view(int layer) const = 0;
 
-  int length() const { return length_.back(); }  // positions filled in every layer
-  int max_seq_len() const { return max_seq_len_; }
-  const Matrix& keys(int layer) const { return keys_[layer]; }
-  const Matrix& values(int layer) const { return values_[layer]; }
-  void clear();  // forget every position (the memory stays allocated)
+  virtual int num_layers() const = 0;
+  virtual int length() const = 0;    // positions fed so far in every layer: the next start_pos
+  virtual int capacity() const = 0;   // the most positions it can be fed (kUnbounded for a window)
+  virtual void clear() = 0;           // forget every position (memory may stay allocated)
+  virtual void truncate(int length);  // forget positions >= length (speculative decoding rolls back);
+                                      // the default throws: a variant that can roll back overrides it
+  virtual size_t bytes() const = 0;       // memory allocated now, in bytes
+  virtual size_t bytes_used() const = 0;  // of which holding positions fed so far
+  virtual std::string kind() const = 0;   // "contiguous", "paged", ... as --kv-cache spells it
 
-  size_t bytes() const;  // memory held: 2 * layers * max_seq_len * kv_dim * sizeof(float)
-  static size_t bytes_per_token(const ModelConfig& config);  // 2 * layers * kv_heads * head_dim * 4
+  // Tells the cache which tokens the sequence it is about to hold starts with (the cache must be
+  // empty). A cache that shares positions between sequences (paged, with prefix caching) attaches
+  // the ones it already holds for those tokens and returns how many: length() is then that number,
+  // always less than prompt.size(), and generate_cached feeds only the rest. Others return 0.
+  virtual int reuse_prefix(std::span<const int> prompt);
 
- private:
-  int max_seq_len_;
-  std::vector<Matrix> keys_, values_;  // per layer: [max_seq_len, kv_dim]
-  std::vector<int> length_;            // per layer: positions written
+  // The cache's contents, for --save-cache / --load-cache (cache_file.hpp writes the header).
+  // The defaults write each layer's view as fp32 segments and load them back through update(), in
+  // order: exact for a cache whose view is positions 0 .. length()-1 in fp32. A variant that stores
+  // another format, or whose positions are not 0 .. n-1, overrides both.
+  virtual void save_state(std::ostream& out) const;
+  virtual void load_state(std::istream& in, const ModelConfig& config);  // the config the cache was made for
+
+  // Bytes one position takes in an fp32 cache: 2 (K and V) * layers * kv_heads * head_dim * 4.
+  static size_t bytes_per_token(const ModelConfig& config);
 };
+
+// All positions of a view in one [n, kv_dim] matrix each, in order (tests, Python, the readable
+// twin of a paged read). A copy, unlike the view.
+struct GatheredKV {
+  Matrix keys, values;         // [n, kv_dim]
+  std::vector<int> positions;  // [n]
+};
+GatheredKV gather(const KVView& view);
 
 }  // namespace kvlm

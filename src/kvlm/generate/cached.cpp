@@ -2,9 +2,9 @@
 // Not a different model: the same forward, the same sampler, and (tested) the same tokens.
 #include <algorithm>
 #include <chrono>
-#include <optional>
+#include <memory>
 
-#include "kvlm/cache/kv_cache.hpp"
+#include "kvlm/cache/make_kv_cache.hpp"
 #include "kvlm/error.hpp"
 #include "kvlm/generate/generate.hpp"
 #include "kvlm/model/transformer.hpp"
@@ -13,20 +13,25 @@ namespace kvlm {
 
 Generation generate_cached(const Model& model, std::span<const int> prompt, const GenerationConfig& config,
                            const OnToken& on_token, KVCache* caller_cache) {
-  check_fits_context(model, prompt.size(), config.max_new_tokens);
   Sampler sampler(config.sampler, prompt);
   Generation out;
   std::vector<int> sequence(prompt.begin(), prompt.end());
 
-  // NEW: room for every position this generation will feed through the model (or the caller's
-  // cache, which may already hold the start of the prompt: a chat's earlier turns).
-  std::optional<KVCache> own;
-  KVCache& cache = caller_cache ? *caller_cache
-                                : own.emplace(model.config, static_cast<int>(prompt.size()) + std::max(config.max_new_tokens - 1, 0));
+  // NEW: a cache with room for every position this generation will feed through the model, of the
+  // kind config.kv_cache names (or the caller's cache, which may already hold the start of the
+  // prompt: a chat's earlier turns). A cache that shares positions between prompts (paged, with
+  // prefix caching) may attach the prompt's start itself; either way only the rest is fed.
+  const size_t needed = prompt.size() + std::max(config.max_new_tokens - 1, 0);  // the last token is not fed
+  std::unique_ptr<KVCache> own;
+  if (!caller_cache)
+    own = make_kv_cache(model.config, config.kv_cache,
+                        static_cast<int>(std::clamp<size_t>(needed, 1, model.config.max_position_embeddings)));
+  KVCache& cache = caller_cache ? *caller_cache : *own;
+  check_fits_cache(model, cache, prompt.size(), config.max_new_tokens);  // the context, or the cache's capacity
+  if (cache.length() == 0) out.stats.reused_positions = cache.reuse_prefix(prompt);
   if (cache.length() >= static_cast<int>(prompt.size()))
     throw Error("the KV cache already holds " + std::to_string(cache.length()) + " positions, the whole prompt of " +
                 std::to_string(prompt.size()) + ": nothing new to feed");
-  out.stats.kv_cache_bytes = cache.bytes();
 
   ForwardTrace trace;  // for config.on_step only: the newest position's attention weights
   trace.keep_attention = trace.last_attention_row_only = true;
@@ -50,7 +55,7 @@ Generation generate_cached(const Model& model, std::span<const int> prompt, cons
       StepView seen{step, /*start_pos=*/cache.length() - fed, fed, next, {last.data(), static_cast<size_t>(last.size())},
                     view, trace, ms};
       seen.cache_length = cache.length();  // NEW: what the cache holds after this step
-      seen.cache_bytes = cache.length() * KVCache::bytes_per_token(model.config);
+      seen.cache_bytes = cache.bytes_used();
       config.on_step(seen);
     }
     out.tokens.push_back(next);
@@ -58,6 +63,8 @@ Generation generate_cached(const Model& model, std::span<const int> prompt, cons
     if (on_token) on_token(next);
     if (is_stop_token(model, config, next)) break;
   }
+  out.stats.kv_cache_bytes = cache.bytes();  // NEW: what the cache holds at the end
+  out.stats.kv_cache_bytes_used = cache.bytes_used();
   return out;
 }
 

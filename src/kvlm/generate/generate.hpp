@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "kvlm/cache/kv_cache.hpp"
+#include "kvlm/cache/make_kv_cache.hpp"
 #include "kvlm/generate/sampler.hpp"
 #include "kvlm/model/transformer.hpp"
 #include "kvlm/model/weights.hpp"
@@ -39,13 +40,16 @@ struct GenerationConfig {
   std::vector<int> stop_token_ids;  // more ids that end it (a chat's <|im_end|>); the stop id is kept
   OnStep on_step;                   // optional; when set, each forward also keeps the newest attention rows
   OnLogits on_logits;               // optional; unlike on_step, asks forward for nothing more
+  KVCacheOptions kv_cache;          // the cache generate_cached makes when the caller passes none
 };
 
 struct GenerationStats {
   double prefill_ms = 0;        // the first forward pass: the whole prompt, producing token 1
   double decode_ms = 0;         // every later step
   std::vector<double> step_ms;  // per new token, step_ms[0] being the prefill
-  size_t kv_cache_bytes = 0;    // 0 for the naive loop
+  size_t kv_cache_bytes = 0;       // allocated by the KV cache at the end; 0 for the naive loop
+  size_t kv_cache_bytes_used = 0;  // of which holding positions
+  int reused_positions = 0;        // prompt positions the cache already held (prefix caching)
 };
 
 struct Generation {
@@ -73,5 +77,8 @@ bool is_stop_token(const Model& model, const GenerationConfig& config, int token
 
 // Throws kvlm::Error when the prompt is empty or prompt + new tokens do not fit the context.
 void check_fits_context(const Model& model, size_t prompt_len, int max_new_tokens);
+// The same against a cache: its capacity (a paged pool, a contiguous block), and the model's context
+// unless the cache lets generation run past it (a window: model/transformer.hpp's max_positions).
+void check_fits_cache(const Model& model, const KVCache& cache, size_t prompt_len, int max_new_tokens);
 
 }  // namespace kvlm

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cassert>
 #include <cmath>
+#include <limits>
 
 #include "kvlm/error.hpp"
 #include "kvlm/model/linear.hpp"
@@ -21,10 +22,22 @@ Matrix scaled_dot_product_attention(const MatrixRef& q, const MatrixRef& k, cons
 Matrix scaled_dot_product_attention(const MatrixRef& q, const MatrixRef& k, const MatrixRef& v, int num_heads,
                                     int num_kv_heads, int head_dim, int start_pos, float scale, int sliding_window,
                                     std::vector<Matrix>* probs) {
-  const Eigen::Index T = q.rows(), S = k.rows();
+  assert(start_pos + q.rows() == k.rows());  // the last query is the newest key
+  return scaled_dot_product_attention(q, KVView{{k, v, /*first_pos=*/0}}, num_heads, num_kv_heads, head_dim, start_pos,
+                                      scale, sliding_window, probs);
+}
+
+Matrix scaled_dot_product_attention(const MatrixRef& q, const KVView& past, int num_heads, int num_kv_heads,
+                                    int head_dim, int start_pos, float scale, int sliding_window,
+                                    std::vector<Matrix>* probs) {
+  const Eigen::Index T = q.rows();
   assert(q.cols() == static_cast<Eigen::Index>(num_heads) * head_dim);
-  assert(k.cols() == static_cast<Eigen::Index>(num_kv_heads) * head_dim && v.rows() == S);
-  assert(start_pos + T == S);  // the last query is the newest key
+  std::vector<int> key_pos;  // [S]: the position of every key, in the view's order
+  for (const KVSegment& s : past) {
+    assert(s.keys.cols() == static_cast<Eigen::Index>(num_kv_heads) * head_dim && s.values.rows() == s.keys.rows());
+    for (Eigen::Index i = 0; i < s.keys.rows(); ++i) key_pos.push_back(s.first_pos + static_cast<int>(i));
+  }
+  const auto S = static_cast<Eigen::Index>(key_pos.size());
   const int groups = num_heads / num_kv_heads;  // HF: num_key_value_groups
   Matrix out(T, q.cols());
   if (probs) probs->assign(num_heads, Matrix());
@@ -32,22 +45,36 @@ Matrix scaled_dot_product_attention(const MatrixRef& q, const MatrixRef& k, cons
   // One head: scores, causal softmax, weighted sum of values. Heads are independent.
   auto attend = [&](int h) {
     const int kv = h / groups;  // HF: repeat_kv
-    const auto q_h = q.middleCols(h * head_dim, head_dim);   // [T, hd]
-    const auto k_h = k.middleCols(kv * head_dim, head_dim);  // [S, hd]
-    const auto v_h = v.middleCols(kv * head_dim, head_dim);  // [S, hd]
-    Matrix p = (q_h * k_h.transpose()) * scale;              // [T, S] scores
-    for (Eigen::Index t = 0; t < T; ++t) {
-      // Causal mask: query t sits at position start_pos + t and sees keys 0 .. start_pos + t;
-      // a sliding window also hides the keys before start_pos + t - sliding_window + 1.
-      const Eigen::Index visible = start_pos + t + 1;
-      const Eigen::Index first = sliding_window > 0 ? std::max<Eigen::Index>(0, visible - sliding_window) : 0;
-      auto row = p.row(t).segment(first, visible - first);
-      row = (row.array() - row.maxCoeff()).exp();  // softmax, shifted by the max for stability
-      row /= row.sum();
-      p.row(t).head(first).setZero();
-      p.row(t).tail(S - visible).setZero();
+    const auto q_h = q.middleCols(h * head_dim, head_dim);  // [T, hd]
+    Matrix p(T, S);                                         // [T, S] scores, segment by segment
+    Eigen::Index col = 0;
+    for (const KVSegment& s : past) {
+      p.middleCols(col, s.keys.rows()).noalias() = (q_h * s.keys.middleCols(kv * head_dim, head_dim).transpose()) * scale;
+      col += s.keys.rows();
     }
-    out.middleCols(h * head_dim, head_dim).noalias() = p * v_h;  // [T, hd]
+    for (Eigen::Index t = 0; t < T; ++t) {
+      // Causal mask: the query at position start_pos + t sees keys at positions <= its own;
+      // a sliding window also hides the keys at positions <= start_pos + t - sliding_window.
+      const int query_pos = start_pos + static_cast<int>(t);
+      auto visible = [&](Eigen::Index j) {
+        return key_pos[j] <= query_pos && (sliding_window <= 0 || key_pos[j] > query_pos - sliding_window);
+      };
+      auto row = p.row(t);
+      float max = -std::numeric_limits<float>::infinity();
+      for (Eigen::Index j = 0; j < S; ++j)
+        if (visible(j)) max = std::max(max, row(j));
+      row = (row.array() - max).exp();  // softmax, shifted by the max for stability
+      for (Eigen::Index j = 0; j < S; ++j)
+        if (!visible(j)) row(j) = 0.0f;  // masked: weight exactly 0
+      row /= row.sum();
+    }
+    auto out_h = out.middleCols(h * head_dim, head_dim);  // [T, hd]
+    out_h.setZero();
+    col = 0;
+    for (const KVSegment& s : past) {
+      out_h.noalias() += p.middleCols(col, s.values.rows()) * s.values.middleCols(kv * head_dim, head_dim);
+      col += s.values.rows();
+    }
     if (probs) (*probs)[h] = std::move(p);
   };
 
@@ -74,9 +101,9 @@ Matrix attention(const ModelConfig& c, const LayerWeights& w, const MatrixRef& x
 
   Matrix context;  // [T, H*hd]
   if (cache) {
-    const KVCache::View past = cache->update(layer, start_pos, k, v);  // now holds 0 .. start_pos+T-1
-    context = scaled_dot_product_attention(q, past.keys, past.values, c.num_attention_heads, c.num_key_value_heads,
-                                           c.head_dim, start_pos, c.attention_scale(), c.layer_window(layer), probs);
+    const KVView past = cache->update(layer, start_pos, k, v);  // now holds this chunk and what came before
+    context = scaled_dot_product_attention(q, past, c.num_attention_heads, c.num_key_value_heads, c.head_dim,
+                                           start_pos, c.attention_scale(), c.layer_window(layer), probs);
   } else {
     if (start_pos != 0) throw Error("attention without a KV cache must start at position 0");
     context = scaled_dot_product_attention(q, k, v, c.num_attention_heads, c.num_key_value_heads, c.head_dim, 0,

@@ -11,12 +11,18 @@
 
 namespace kvlm {
 
+int max_positions(const ModelConfig& c, const KVCache* cache) {
+  const bool forgets = cache && cache->capacity() == KVCache::kUnbounded;  // a window keeps only recent keys
+  const bool learned_positions = c.architecture == Architecture::kGpt2;    // a table of max_position_embeddings rows
+  return forgets && !learned_positions ? KVCache::kUnbounded : c.max_position_embeddings;
+}
+
 Matrix forward(const Model& model, std::span<const int> ids, int start_pos, KVCache* cache, ForwardTrace* trace) {
   const ModelConfig& c = model.config;
   const Weights& w = model.weights;
   const int T = static_cast<int>(ids.size());
   if (T == 0) throw Error("forward needs at least one token");
-  if (start_pos < 0 || start_pos + T > c.max_position_embeddings)
+  if (start_pos < 0 || start_pos + T > max_positions(c, cache))
     throw Error("positions " + std::to_string(start_pos) + ".." + std::to_string(start_pos + T - 1) +
                 " exceed the model's context of " + std::to_string(c.max_position_embeddings) + " tokens");
   if (cache && start_pos != cache->length())

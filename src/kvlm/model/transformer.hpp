@@ -19,11 +19,17 @@ struct ForwardTrace {
   std::vector<std::vector<Matrix>> attention;  // [layer][head] of [T, S] (or [1, S]), when keep_attention
 };
 
+// How far positions may go: the model's context (max_position_embeddings), except with a cache that
+// keeps only recent positions (capacity() == KVCache::kUnbounded: a window with sinks), which lets
+// generation run on past it. RoPE computes the angle of any position; GPT-2's learned table cannot.
+int max_positions(const ModelConfig& config, const KVCache* cache);
+
 // Runs the model on ids, which sit at positions start_pos .. start_pos + T - 1.
 //   cache == nullptr: recompute from scratch (start_pos must be 0): chapter 05, naive.
 //   cache != nullptr: append this chunk's keys and values and attend to everything cached
 //                     (start_pos must equal cache->length()): chapter 06, prefill or decode.
-// Returns logits [T, V]. Throws kvlm::Error for an id outside the vocabulary or a position past the context.
+// Returns logits [T, V]. Throws kvlm::Error for an id outside the vocabulary or a position past
+// max_positions(config, cache); the cache itself throws when it is full.
 Matrix forward(const Model& model, std::span<const int> ids, int start_pos, KVCache* cache,
                ForwardTrace* trace = nullptr);
 

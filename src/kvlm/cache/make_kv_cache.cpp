@@ -1,0 +1,52 @@
+// make_kv_cache and friends; see make_kv_cache.hpp.
+#include "kvlm/cache/make_kv_cache.hpp"
+
+#include <algorithm>
+
+#include "kvlm/cache/contiguous.hpp"
+#include "kvlm/error.hpp"
+
+namespace kvlm {
+
+const std::vector<std::string>& kv_cache_kinds() {
+  static const std::vector<std::string> kinds = {"contiguous", "paged", "fp16", "int8", "window"};
+  return kinds;
+}
+
+void check_kv_cache_options(const KVCacheOptions& o) {
+  if (std::ranges::find(kv_cache_kinds(), o.kind) == kv_cache_kinds().end()) {
+    std::string known;
+    for (const std::string& k : kv_cache_kinds()) known += (known.empty() ? "" : ", ") + k;
+    throw Error("unknown KV cache kind '" + o.kind + "' (--kv-cache takes " + known + ")");
+  }
+  if (o.kind == "paged" && o.block <= 0)
+    throw Error("--kv-block must be at least 1 position per block (got " + std::to_string(o.block) + ")");
+  if (o.kind == "paged" && o.pool_blocks < 0)
+    throw Error("--kv-pool must be a number of blocks >= 0 (got " + std::to_string(o.pool_blocks) + ")");
+  if (o.kind == "window" && o.window <= 0)
+    throw Error("--kv-window must keep at least 1 position (got " + std::to_string(o.window) + ")");
+  if (o.kind == "window" && o.sinks < 0)
+    throw Error("--kv-sinks must be >= 0 (got " + std::to_string(o.sinks) + ")");
+}
+
+std::unique_ptr<KVCache> make_kv_cache(const ModelConfig& config, const KVCacheOptions& o, int max_positions) {
+  check_kv_cache_options(o);
+  if (o.kind == "contiguous") return std::make_unique<ContiguousKVCache>(config, max_positions);
+  throw Error("the " + o.kind + " KV cache is not built yet");
+}
+
+size_t kv_cache_bytes_at(const ModelConfig& config, const KVCacheOptions& o, int positions) {
+  check_kv_cache_options(o);
+  const size_t fp32 = KVCache::bytes_per_token(config);  // per position, K and V of every layer
+  const auto n = static_cast<size_t>(positions);
+  if (o.kind == "contiguous") return n * fp32;
+  if (o.kind == "paged") return (n + o.block - 1) / o.block * o.block * fp32;  // whole blocks
+  if (o.kind == "fp16") return n * fp32 / 2;
+  // int8: one byte per value, plus one fp32 scale per position, KV head and K or V, in every layer.
+  if (o.kind == "int8")
+    return n * (fp32 / 4 + 2 * static_cast<size_t>(config.num_hidden_layers) * config.num_key_value_heads * 4);
+  if (o.kind == "window") return std::min<size_t>(n, static_cast<size_t>(o.window) + o.sinks) * fp32;
+  throw Error("no byte formula for the " + o.kind + " KV cache");
+}
+
+}  // namespace kvlm
