@@ -22,6 +22,7 @@ struct CacheVariant {
 inline std::vector<CacheVariant> exact_cache_variants() {
   return {
       {"contiguous", {.kind = "contiguous"}},
+      {"window_longer_than_the_text", {.kind = "window", .window = 1 << 12, .sinks = 4}},  // exact: nothing leaves
   };
 }
 

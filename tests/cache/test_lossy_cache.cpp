@@ -143,6 +143,10 @@ TEST(LossyCaches, BytesFollowTheFormula) {
   EXPECT_EQ(int8.bytes_used(), 12240u);
   WindowKVCache window(c, 16, 4);
   EXPECT_EQ(window.bytes(), 20 * 46080u);
+  // kvlm inspect's arithmetic (kv_cache_bytes_at) says what the caches allocate.
+  for (const KVCacheOptions& o : {KVCacheOptions{.kind = "fp16"}, KVCacheOptions{.kind = "int8"},
+                                  KVCacheOptions{.kind = "window", .window = 16, .sinks = 4}})
+    EXPECT_EQ(make_kv_cache(c, o, n)->bytes(), kv_cache_bytes_at(c, o, n)) << o.kind;
 }
 
 // Both write below their length (a roll back), refuse a gap and stop at capacity, as the contiguous cache.

@@ -4,6 +4,9 @@
 #include <algorithm>
 
 #include "kvlm/cache/contiguous.hpp"
+#include "kvlm/cache/fp16_kv_cache.hpp"
+#include "kvlm/cache/int8_kv_cache.hpp"
+#include "kvlm/cache/window_kv_cache.hpp"
 #include "kvlm/error.hpp"
 
 namespace kvlm {
@@ -32,6 +35,9 @@ void check_kv_cache_options(const KVCacheOptions& o) {
 std::unique_ptr<KVCache> make_kv_cache(const ModelConfig& config, const KVCacheOptions& o, int max_positions) {
   check_kv_cache_options(o);
   if (o.kind == "contiguous") return std::make_unique<ContiguousKVCache>(config, max_positions);
+  if (o.kind == "fp16") return std::make_unique<Fp16KVCache>(config, max_positions);
+  if (o.kind == "int8") return std::make_unique<Int8KVCache>(config, max_positions);
+  if (o.kind == "window") return std::make_unique<WindowKVCache>(config, o.window, o.sinks);
   throw Error("the " + o.kind + " KV cache is not built yet");
 }
 
@@ -41,11 +47,13 @@ size_t kv_cache_bytes_at(const ModelConfig& config, const KVCacheOptions& o, int
   const auto n = static_cast<size_t>(positions);
   if (o.kind == "contiguous") return n * fp32;
   if (o.kind == "paged") return (n + o.block - 1) / o.block * o.block * fp32;  // whole blocks
-  if (o.kind == "fp16") return n * fp32 / 2;
+  // fp16 and int8 also hold one layer widened to fp32 for attention (quantized_kv_cache.hpp).
+  const size_t scratch = n * 2 * config.kv_dim() * sizeof(float);
+  if (o.kind == "fp16") return n * fp32 / 2 + scratch;
   // int8: one byte per value, plus one fp32 scale per position, KV head and K or V, in every layer.
   if (o.kind == "int8")
-    return n * (fp32 / 4 + 2 * static_cast<size_t>(config.num_hidden_layers) * config.num_key_value_heads * 4);
-  if (o.kind == "window") return std::min<size_t>(n, static_cast<size_t>(o.window) + o.sinks) * fp32;
+    return n * (fp32 / 4 + 2 * static_cast<size_t>(config.num_hidden_layers) * config.num_key_value_heads * 4) + scratch;
+  if (o.kind == "window") return (static_cast<size_t>(o.window) + o.sinks) * fp32;  // from the start, whatever n
   throw Error("no byte formula for the " + o.kind + " KV cache");
 }
 
