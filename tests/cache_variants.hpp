@@ -22,6 +22,9 @@ struct CacheVariant {
 inline std::vector<CacheVariant> exact_cache_variants() {
   return {
       {"contiguous", {.kind = "contiguous"}},
+      {"paged_block1", {.kind = "paged", .block = 1}},
+      {"paged_block16", {.kind = "paged", .block = 16}},
+      {"paged_block4096", {.kind = "paged", .block = 4096}},  // larger than every fixture's prompt
       {"window_longer_than_the_text", {.kind = "window", .window = 1 << 12, .sinks = 4}},  // exact: nothing leaves
   };
 }

@@ -3,9 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <memory>
+#include <random>
 
 #include "cache_variants.hpp"
 #include "fixtures.hpp"
+#include "kvlm/cache/paged.hpp"
 #include "kvlm/cache/contiguous.hpp"
 #include "kvlm/generate/generate.hpp"
 #include "kvlm/io/load.hpp"
@@ -91,6 +94,57 @@ TEST_P(Equivalence, ChunkedPrefillEqualsTokenByToken) {
 }
 
 INSTANTIATE_TEST_SUITE_P(FixturesAndCaches, Equivalence, test::fixtures_and_caches(), test::fixture_and_cache_name);
+
+// Prefix caching (chapter 09) changes what is computed, never the result. Random prompts, each one
+// of three random prefixes plus a random tail, run one after another on one paged pool (blocks of
+// 4, so reuse happens at many lengths): each must continue with the same greedy tokens as the
+// contiguous cache without reuse, and its last logits must match a naive pass over the whole prompt
+// within the chunked-prefill tolerance above (reused keys were computed in another chunk shape: the
+// same fp32 reordering, measured ~1e-6). The run must actually reuse.
+class PrefixReuse : public ::testing::TestWithParam<Fixture> {};
+
+TEST_P(PrefixReuse, RandomPromptsSharingPrefixesMatchRunsWithoutReuse) {
+  const Model model = load_model(GetParam().model);
+  const ReferencePrompt longest = read_reference(GetParam().reference).back();
+  const Matrix reference_fp32 = SafetensorsFile(GetParam().reference).read(longest.name + ".logits_fp32").data;
+  const float tolerance = std::max(1e-5f, 2.0f * (reference_fp32 - longest.logits).cwiseAbs().maxCoeff());
+  const int vocab = model.config.vocab_size;
+  std::mt19937 rng(13);
+  auto random_ids = [&](int n) {
+    std::vector<int> ids(n);
+    for (int& id : ids) id = static_cast<int>(rng() % vocab);
+    return ids;
+  };
+  std::vector<std::vector<int>> prefixes;
+  for (int i = 0; i < 3; ++i) prefixes.push_back(random_ids(1 + static_cast<int>(rng() % 20)));
+
+  auto pool = std::make_shared<BlockPool>(model.config, /*block_size=*/4, /*num_blocks=*/64);
+  GenerationConfig config;
+  config.max_new_tokens = 6;
+  config.stop_at_eos = false;
+  int reused = 0;
+  for (int i = 0; i < 12; ++i) {
+    std::vector<int> prompt = prefixes[rng() % prefixes.size()];
+    const std::vector<int> tail = random_ids(static_cast<int>(rng() % 6));  // 0..5 more tokens: the whole prefix too
+    prompt.insert(prompt.end(), tail.begin(), tail.end());
+
+    PagedKVCache cache(model.config, pool);
+    const Generation g = generate_cached(model, prompt, config, {}, &cache);
+    reused += g.stats.reused_positions;
+    EXPECT_EQ(g.tokens, generate_cached(model, prompt, config).tokens) << "prompt " << i;
+
+    PagedKVCache again(model.config, pool);
+    const int start = again.reuse_prefix(prompt);
+    const Matrix logits = forward(model, std::span(prompt).subspan(start), start, &again);
+    const Matrix naive = forward(model, prompt, 0, nullptr);
+    EXPECT_LE((logits.bottomRows(1) - naive.bottomRows(1)).cwiseAbs().maxCoeff(), tolerance)
+        << "prompt " << i << ", " << start << " positions reused";
+  }
+  EXPECT_GT(reused, 0) << "no prompt reused any position: the test tested nothing";
+}
+
+INSTANTIATE_TEST_SUITE_P(Fixtures, PrefixReuse, ::testing::ValuesIn(test::all_fixtures()),
+                         [](const auto& info) { return info.param.name; });
 
 }  // namespace
 }  // namespace kvlm

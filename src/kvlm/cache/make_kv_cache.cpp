@@ -6,6 +6,7 @@
 #include "kvlm/cache/contiguous.hpp"
 #include "kvlm/cache/fp16_kv_cache.hpp"
 #include "kvlm/cache/int8_kv_cache.hpp"
+#include "kvlm/cache/paged.hpp"
 #include "kvlm/cache/window_kv_cache.hpp"
 #include "kvlm/error.hpp"
 
@@ -35,6 +36,10 @@ void check_kv_cache_options(const KVCacheOptions& o) {
 std::unique_ptr<KVCache> make_kv_cache(const ModelConfig& config, const KVCacheOptions& o, int max_positions) {
   check_kv_cache_options(o);
   if (o.kind == "contiguous") return std::make_unique<ContiguousKVCache>(config, max_positions);
+  if (o.kind == "paged") {  // a pool of its own, enough blocks for max_positions unless told
+    const int blocks = o.pool_blocks > 0 ? o.pool_blocks : (std::max(max_positions, 1) + o.block - 1) / o.block;
+    return std::make_unique<PagedKVCache>(config, std::make_shared<BlockPool>(config, o.block, blocks));
+  }
   if (o.kind == "fp16") return std::make_unique<Fp16KVCache>(config, max_positions);
   if (o.kind == "int8") return std::make_unique<Int8KVCache>(config, max_positions);
   if (o.kind == "window") return std::make_unique<WindowKVCache>(config, o.window, o.sinks);
