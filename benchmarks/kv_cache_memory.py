@@ -36,7 +36,7 @@ def lengths(top: int) -> list[int]:
     return out + ([top] if out[-1] != top else [])
 
 
-def model_summary(c: Config, a: argparse.Namespace) -> dict:
+def model_summary(c: Config, block: int, window: int, sinks: int) -> dict:
     per_token = {"fp32": kv_bytes_per_token(c, FP32), "fp16": kv_bytes_per_token(c, FP16),
                  "int8_with_scales": kv_bytes_int8_per_token(c)}
     return {
@@ -45,7 +45,7 @@ def model_summary(c: Config, a: argparse.Namespace) -> dict:
         "bytes_per_token": per_token,
         "bytes_per_token_without_gqa": {"fp32": kv_bytes_per_token(without_gqa(c), FP32),
                                         "fp16": kv_bytes_per_token(without_gqa(c), FP16)},
-        "bytes_at_max_context": {k: kv_bytes(c, k, c.ctx, a.block, a.window, a.sinks) for k in KINDS},
+        "bytes_at_max_context": {k: kv_bytes(c, k, c.ctx, block, window, sinks) for k in KINDS},
         "bytes_at_128k_fp16": kv_bytes_per_token(c, FP16) * CONTEXT_128K,
     }
 
@@ -73,17 +73,32 @@ def preallocation_waste(c: Config, max_len: int, block: int) -> list[dict]:
     return rows
 
 
-def plot(data: dict, out_png: pathlib.Path, a: argparse.Namespace) -> None:
-    import matplotlib
-    matplotlib.use("Agg")  # a file, no window
+def memory_data(block: int = 16, window: int = 1024, sinks: int = 4) -> dict:
+    """Every number of the benchmark: per-model summaries, the ~1 MB/token candidates, SmolLM2's curves."""
+    smollm2 = LONG_CONTEXT_MODELS[0]
+    n = lengths(2 * smollm2.ctx)  # past the context: only the window can go there, but the formulas show why
+    return {
+        "what": "KV cache bytes of one sequence, by formula (scripts/kv_cache_math.py), not measured",
+        "block": block, "window": window, "sinks": sinks,
+        "models": [model_summary(c, block, window, sinks) for c in LONG_CONTEXT_MODELS],
+        "one_mb_per_token": one_mb_per_token(),
+        "preallocation_waste_smollm2_2048": preallocation_waste(smollm2, 2048, block),
+        "smollm2_curves": {"length": n, "max_position_embeddings": smollm2.ctx,
+                           "preallocated_to_max_context": kv_bytes(smollm2, "contiguous", smollm2.ctx),
+                           **{k: [kv_bytes(smollm2, k, x, block, window, sinks) for x in n] for k in KINDS}},
+    }
+
+
+def plot(data: dict):
+    """The two plots of `data` (memory_data's), as a matplotlib figure."""
     import matplotlib.pyplot as plt
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(14, 5.2))
     smol = data["smollm2_curves"]
     styles = {"contiguous": "-", "fp16": "-", "int8": "-", "paged": "--", "window": "-"}
     labels = {"contiguous": "contiguous fp32 (chapter 06)", "fp16": "fp16", "int8": "int8 + fp32 scales",
-              "paged": f"paged fp32, blocks of {a.block} (used blocks)",
-              "window": f"window {a.window} + {a.sinks} sinks, fp32"}
+              "paged": f"paged fp32, blocks of {data['block']} (used blocks)",
+              "window": f"window {data['window']} + {data['sinks']} sinks, fp32"}
     for kind in KINDS:
         left.plot(smol["length"], [b / MIB for b in smol[kind]], styles[kind], label=labels[kind])
     pre = smol["preallocated_to_max_context"]
@@ -114,7 +129,7 @@ def plot(data: dict, out_png: pathlib.Path, a: argparse.Namespace) -> None:
     right.grid(True, which="major", alpha=0.3)
     right.legend(fontsize=8, loc="upper left")
     fig.tight_layout()
-    fig.savefig(out_png, dpi=110)
+    return fig
 
 
 def main() -> None:
@@ -126,21 +141,12 @@ def main() -> None:
     ap.add_argument("--sinks", type=int, default=4, help="window: the first S positions kept (StreamingLLM uses 4)")
     a = ap.parse_args()
 
-    smollm2 = LONG_CONTEXT_MODELS[0]
-    n = lengths(2 * smollm2.ctx)  # past the context: only the window can go there, but the formulas show why
-    data = {
-        "what": "KV cache bytes of one sequence, by formula (scripts/kv_cache_math.py), not measured",
-        "block": a.block, "window": a.window, "sinks": a.sinks,
-        "models": [model_summary(c, a) for c in LONG_CONTEXT_MODELS],
-        "one_mb_per_token": one_mb_per_token(),
-        "preallocation_waste_smollm2_2048": preallocation_waste(smollm2, 2048, a.block),
-        "smollm2_curves": {"length": n, "max_position_embeddings": smollm2.ctx,
-                           "preallocated_to_max_context": kv_bytes(smollm2, "contiguous", smollm2.ctx),
-                           **{k: [kv_bytes(smollm2, k, x, a.block, a.window, a.sinks) for x in n] for k in KINDS}},
-    }
+    data = memory_data(a.block, a.window, a.sinks)
     a.out_json.parent.mkdir(parents=True, exist_ok=True)
     a.out_json.write_text(json.dumps(data, indent=1))
-    plot(data, a.out_png, a)
+    import matplotlib
+    matplotlib.use("Agg")  # a file, no window
+    plot(data).savefig(a.out_png, dpi=110)
 
     print(f"| model | KV heads | head_dim | fp32/token | fp16/token | int8+scales/token | fp16 at 128K | fp16 at 128K without GQA |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")

@@ -88,7 +88,9 @@ def kv_bytes_int8_per_token(c: Config) -> int:
 
 
 def kv_bytes(c: Config, kind: str, n: int, block: int = 16, window: int = 1024, sinks: int = 4) -> int:
-    """Bytes a cache of `kind` holds for n positions (fp32 unless the kind says otherwise).
+    """Bytes of a cache of `kind` that hold n positions (fp32 unless the kind says otherwise): the
+    cache's bytes_used(). What it allocates can be more: fp16 and int8 add one layer's fp32 scratch
+    (1/L of an fp32 cache), a window allocates its S + W rows up front (`kvlm inspect` counts those).
 
     contiguous: exactly n rows (chapter 06 sizes the cache for the generation it runs);
     fp16, int8: the same rows, 2 bytes or 1 byte + scales per number;
