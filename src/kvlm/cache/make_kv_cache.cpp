@@ -23,7 +23,7 @@ void check_kv_cache_options(const KVCacheOptions& o) {
     for (const std::string& k : kv_cache_kinds()) known += (known.empty() ? "" : ", ") + k;
     throw Error("unknown KV cache kind '" + o.kind + "' (--kv-cache takes " + known + ")");
   }
-  if (o.kind == "paged" && o.block <= 0)
+  if (o.block <= 0)
     throw Error("--kv-block must be at least 1 position per block (got " + std::to_string(o.block) + ")");
   if (o.kind == "paged" && o.pool_blocks < 0)
     throw Error("--kv-pool must be a number of blocks >= 0 (got " + std::to_string(o.pool_blocks) + ")");

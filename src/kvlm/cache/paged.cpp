@@ -12,9 +12,7 @@ PagedKVCache::PagedKVCache(const ModelConfig& config, std::shared_ptr<BlockPool>
   length_.assign(config.num_hidden_layers, 0);
 }
 
-PagedKVCache::~PagedKVCache() {
-  for (int block : table_) pool_->release(block);
-}
+PagedKVCache::~PagedKVCache() { truncate(0); }
 
 KVCache::View PagedKVCache::update(int layer, int start_pos, const MatrixRef& k, const MatrixRef& v) {
   assert(k.rows() == v.rows() && k.cols() == v.cols());
@@ -113,8 +111,11 @@ void PagedKVCache::truncate(int length) {
     throw Error("KV cache: cannot truncate " + std::to_string(this->length()) + " positions to " + std::to_string(length));
   const int B = pool_->block_size();
   const size_t keep = (static_cast<size_t>(length) + B - 1) / B;
-  for (size_t b = keep; b < table_.size(); ++b) pool_->release(table_[b]);
-  table_.resize(std::min(keep, table_.size()));
+  // Last block first: the pool reuses the blocks freed first, so a prompt's start is kept the longest.
+  while (table_.size() > keep) {
+    pool_->release(table_.back());
+    table_.pop_back();
+  }
   chain_.resize(std::min<size_t>(chain_.size(), length / B));  // a block cut short is no longer the one hashed
   prompt_.resize(std::min<size_t>(prompt_.size(), length));
   std::fill(length_.begin(), length_.end(), length);

@@ -1,0 +1,40 @@
+// The KV cache flags generate and chat share (--kv-cache, --kv-block, --kv-pool, --kv-window,
+// --kv-sinks), the caches they make for prompts run one after another, and the `kv_cache` object of
+// --json. Not a cache: the variants live in src/kvlm/cache/.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "kvlm/cache/block_pool.hpp"
+#include "kvlm/cache/make_kv_cache.hpp"
+
+namespace kvlm::cli {
+
+void add_kv_cache_options(CLI::App* cmd, KVCacheOptions& options);
+// A usage error (exit 2) for an unknown kind or a value out of range, before anything is loaded.
+void check_kv_cache_flags(const std::string& command, const KVCacheOptions& options);
+
+// Makes the cache of each prompt of a run. With --kv-cache paged every cache draws from one pool,
+// so a prompt reuses the full blocks an earlier one left (prefix caching); other kinds get a fresh
+// cache each. max_positions: the most positions one prompt needs (sizes the pool unless --kv-pool).
+class PromptCaches {
+ public:
+  PromptCaches(const ModelConfig& config, const KVCacheOptions& options, int max_positions);
+  std::unique_ptr<KVCache> make() const;
+
+ private:
+  const ModelConfig& config_;
+  KVCacheOptions options_;
+  int max_positions_;
+  std::shared_ptr<BlockPool> pool_;  // paged only
+};
+
+// {"kind", "bytes_allocated", "bytes_used"}, and for paged "reused_positions" and "blocks":
+// {"block_size", "in_table", "pool", "pool_allocated", "pool_free"}.
+nlohmann::json kv_cache_json(const KVCache& cache, int reused_positions);
+
+}  // namespace kvlm::cli
