@@ -14,7 +14,7 @@
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "kvlm/error.hpp"
-#include "kvlm/cache/contiguous.hpp"
+#include "cli/kv_cache_flags.hpp"
 #include "kvlm/generate/generate.hpp"
 #include "kvlm/io/load.hpp"
 #include "kvlm/tokenizer/chat_template.hpp"
@@ -30,6 +30,7 @@ struct ChatArgs {
   SamplerConfig sampler;
   bool json = false;
   int threads = 0;
+  KVCacheOptions kv_cache;  // --kv-cache and its options
 };
 
 // Ctrl-C during an answer stops the answer; at the prompt it ends the chat.
@@ -64,7 +65,8 @@ void run(const ChatArgs& a) {
 
   Conversation chat;
   chat.system = tok->encode(format.begin + format.system_turn, /*add_special_tokens=*/false);
-  ContiguousKVCache cache(model.config, context);  // kept from turn to turn
+  const std::unique_ptr<KVCache> cache_ptr = make_kv_cache(model.config, a.kv_cache, context);  // kept from turn to turn
+  KVCache& cache = *cache_ptr;
   GenerationConfig config;
   config.sampler = a.sampler;
   config.stop_token_ids = {end_of_turn};  // and the model's EOS ids (stop_at_eos)
@@ -159,7 +161,7 @@ void run(const ChatArgs& a) {
     }
     std::fprintf(stderr, "[kvlm] %zu tokens reused from the cache, %zu prefilled (%.1f ms), %zu generated at %.1f tok/s; "
                  "KV cache %d of %d positions: %.1f of %.1f MiB\n", reused, prefilled, g.stats.prefill_ms, generated,
-                 tok_per_s, cache.length(), context, cache.length() * KVCache::bytes_per_token(model.config) / 1048576.0,
+                 tok_per_s, cache.length(), context, cache.bytes_used() / 1048576.0,
                  cache.bytes() / 1048576.0);
   }
 }
@@ -174,12 +176,14 @@ void add_chat(CLI::App& app) {
   cmd->add_option("-n,--max-new-tokens", a->max_new_tokens, "new tokens per answer at most")->capture_default_str();
   cmd->add_option("-c,--ctx-size", a->ctx_size, "context size in tokens (default: the model's)");
   add_sampler_options(cmd, a->sampler);
+  add_kv_cache_options(cmd, a->kv_cache);
   cmd->add_flag("--json", a->json, "one JSON object per answer (ids, reuse, timings) instead of text");
   cmd->add_option("--threads", a->threads, "CPU threads (default: every CPU up to 4)");
   cmd->callback([a] {
     check_sampler_options("chat", a->sampler);
     if (a->max_new_tokens < 1) throw CLI::ValidationError("chat", "-n must be >= 1");
     if (a->ctx_size < 0) throw CLI::ValidationError("chat", "-c must be >= 0 (0 = the model's context)");
+    check_kv_cache_flags("chat", a->kv_cache);
     run(*a);
   });
 }

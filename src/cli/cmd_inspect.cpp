@@ -7,7 +7,9 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
+#include "cli/kv_cache_flags.hpp"
 #include "kvlm/cache/kv_cache.hpp"
+#include "kvlm/cache/make_kv_cache.hpp"
 #include "kvlm/io/load.hpp"
 
 namespace kvlm::cli {
@@ -25,7 +27,22 @@ struct InspectArgs {
   std::string model;
   int context = 0;
   bool json = false;
+  KVCacheOptions kv;  // the paged and window rows of the variants table
 };
+
+// Every KV cache variant's bytes at `context` positions, by arithmetic (make_kv_cache.hpp).
+nlohmann::ordered_json variants_table(const ModelConfig& c, const KVCacheOptions& flags, int context) {
+  nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+  for (const std::string& kind : kv_cache_kinds()) {
+    KVCacheOptions o = flags;
+    o.kind = kind;
+    std::string note;
+    if (kind == "paged") note = "blocks of " + std::to_string(o.block);
+    if (kind == "window") note = std::to_string(o.sinks) + " sinks + the last " + std::to_string(o.window);
+    rows.push_back({{"kind", kind}, {"bytes", kv_cache_bytes_at(c, o, context)}, {"note", note}});
+  }
+  return rows;
+}
 
 void run(const InspectArgs& a) {
   const Model model = load_model(a.model);
@@ -66,11 +83,13 @@ void run(const InspectArgs& a) {
     j["sliding_layers"] = sliding_layers;
     j["kv_cache_bytes_window_aware"] = window_bytes;
   }
+  j["kv_cache_variants"] = variants_table(c, a.kv, context);
   if (a.json) {
     std::printf("%s\n", j.dump().c_str());
     return;
   }
-  for (const auto& [key, value] : j.items()) std::printf("%-26s %s\n", key.c_str(), value.dump().c_str());
+  for (const auto& [key, value] : j.items())
+    if (key != "kv_cache_variants") std::printf("%-26s %s\n", key.c_str(), value.dump().c_str());
   std::printf("KV cache = 2 (K and V) x %d layers x %d kv heads x %d head_dim x 4 bytes = %zu bytes per token;\n"
               "at %d tokens: %.2f MiB\n",
               c.num_hidden_layers, c.num_key_value_heads, c.head_dim, per_token, context,
@@ -78,6 +97,10 @@ void run(const InspectArgs& a) {
   if (sliding_layers > 0)
     std::printf("%d of %d layers slide over %d positions: a window-aware cache would need %.2f MiB at %d tokens\n",
                 sliding_layers, c.num_hidden_layers, c.sliding_window, window_bytes / double(1 << 20), context);
+  std::printf("\nKV cache variants at %d tokens (--kv-cache):\n", context);
+  for (const auto& row : j["kv_cache_variants"])
+    std::printf("  %-11s %14zu bytes  %10.2f MiB  %s\n", row["kind"].get<std::string>().c_str(), row["bytes"].get<size_t>(),
+                row["bytes"].get<size_t>() / double(1 << 20), row["note"].get<std::string>().c_str());
 }
 
 }  // namespace
@@ -88,7 +111,18 @@ void add_inspect(CLI::App& app) {
   cmd->add_option("-m,--model", a->model, "HF folder, .gguf or llama2.c .bin")->required();
   cmd->add_option("--context", a->context, "context length for the KV cache size (default: the model's)");
   cmd->add_flag("--json", a->json, "print one JSON object");
-  cmd->callback([a] { run(*a); });
+  a->kv.window = 1024;
+  cmd->add_option("--kv-block", a->kv.block, "the variants table: paged block size")->capture_default_str();
+  cmd->add_option("--kv-window", a->kv.window, "the variants table: window size")->capture_default_str();
+  cmd->add_option("--kv-sinks", a->kv.sinks, "the variants table: attention sinks")->capture_default_str();
+  cmd->callback([a] {
+    for (const std::string& kind : {"paged", "window"}) {
+      KVCacheOptions o = a->kv;
+      o.kind = kind;
+      check_kv_cache_flags("inspect", o);
+    }
+    run(*a);
+  });
 }
 
 }  // namespace kvlm::cli

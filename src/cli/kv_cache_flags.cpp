@@ -40,10 +40,12 @@ std::unique_ptr<KVCache> PromptCaches::make() const {
 }
 
 nlohmann::json kv_cache_json(const KVCache& cache, int reused_positions) {
-  nlohmann::json j = {{"kind", cache.kind()}, {"bytes_allocated", cache.bytes()}, {"bytes_used", cache.bytes_used()}};
+  nlohmann::json j = {{"kind", cache.kind()},
+                      {"bytes_allocated", cache.bytes()},
+                      {"bytes_used", cache.bytes_used()},
+                      {"reused_positions", reused_positions}};
   if (const auto* paged = dynamic_cast<const PagedKVCache*>(&cache)) {
     const BlockPool& pool = paged->pool();
-    j["reused_positions"] = reused_positions;
     j["blocks"] = {{"block_size", pool.block_size()},
                    {"in_table", paged->block_table().size()},
                    {"pool", pool.num_blocks()},

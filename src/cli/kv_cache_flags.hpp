@@ -33,7 +33,8 @@ class PromptCaches {
   std::shared_ptr<BlockPool> pool_;  // paged only
 };
 
-// {"kind", "bytes_allocated", "bytes_used"}, and for paged "reused_positions" and "blocks":
+// {"kind", "bytes_allocated", "bytes_used", "reused_positions"} (prompt positions the cache held
+// before generation: prefix caching or --load-cache), and for paged "blocks":
 // {"block_size", "in_table", "pool", "pool_allocated", "pool_free"}.
 nlohmann::json kv_cache_json(const KVCache& cache, int reused_positions);
 

@@ -12,6 +12,7 @@
 
 #include "kvlm/cache/kv_cache.hpp"
 #include "kvlm/cache/make_kv_cache.hpp"
+#include "kvlm/cache/paged.hpp"
 #include "kvlm/error.hpp"
 #include "kvlm/generate/generate.hpp"
 #include "kvlm/io/load.hpp"
@@ -58,14 +59,16 @@ ForwardOutput run_forward(const Model& model, const std::vector<int>& ids, int s
 
 Generation run_generation(bool cached, const Model& model, const std::vector<int>& prompt, int max_new_tokens,
                           float temperature, int top_k, float top_p, uint64_t seed,
-                          const std::vector<int>& stop_token_ids, bool stop_at_eos) {
+                          const std::vector<int>& stop_token_ids, bool stop_at_eos,
+                          const KVCacheOptions& kv_cache = {}, KVCache* cache = nullptr) {
   GenerationConfig config;
   config.max_new_tokens = max_new_tokens;
   config.sampler = SamplerConfig{temperature, top_k, top_p, seed};
   config.stop_at_eos = stop_at_eos;
   config.stop_token_ids = stop_token_ids;
+  config.kv_cache = kv_cache;
   py::gil_scoped_release release;
-  return cached ? generate_cached(model, prompt, config) : generate_naive(model, prompt, config);
+  return cached ? generate_cached(model, prompt, config, {}, cache) : generate_naive(model, prompt, config);
 }
 
 std::string norm_name(NormKind n) { return n == NormKind::kRmsNorm ? "rmsnorm" : "layernorm"; }
@@ -188,6 +191,20 @@ void bind_cache(py::module_& m) {
       .def("bytes_used", &KVCache::bytes_used, "Memory holding the positions fed so far")
       .def_static("bytes_per_token", &KVCache::bytes_per_token, "config"_a,
                   "2 * layers * kv_heads * head_dim * 4 (fp32 K and V)");
+  // Chapter 09's paged cache on a pool several caches can share (prefix caching across prompts).
+  py::class_<BlockPool, std::shared_ptr<BlockPool>>(m, "BlockPool", "Blocks of positions for paged caches (cache/block_pool.hpp)")
+      .def(py::init<const ModelConfig&, int, int>(), "config"_a, "block_size"_a, "num_blocks"_a)
+      .def_property_readonly("block_size", &BlockPool::block_size)
+      .def_property_readonly("num_blocks", &BlockPool::num_blocks)
+      .def_property_readonly("num_free", &BlockPool::num_free)
+      .def_property_readonly("num_allocated", &BlockPool::num_allocated)
+      .def_property_readonly("num_published", &BlockPool::num_published)
+      .def("bytes", &BlockPool::bytes);
+  py::class_<PagedKVCache, KVCache>(m, "PagedKVCache", "One sequence's block table into a BlockPool (cache/paged.hpp)")
+      .def(py::init<const ModelConfig&, std::shared_ptr<BlockPool>>(), "config"_a, "pool"_a)
+      .def_property_readonly("block_table", &PagedKVCache::block_table)
+      .def("reuse_prefix", [](PagedKVCache& c, const std::vector<int>& prompt) { return c.reuse_prefix(prompt); },
+           "prompt"_a, "Attaches the pool's blocks holding the prompt's start; returns the positions attached");
   // The same formula for a model described only by its published numbers.
   m.def(
       "kv_cache_bytes_per_token",
@@ -238,22 +255,38 @@ void bind_generate(py::module_& m) {
                              "ms per new token; [0] is the prefill")
       .def_property_readonly("prefill_ms", [](const Generation& g) { return g.stats.prefill_ms; })
       .def_property_readonly("decode_ms", [](const Generation& g) { return g.stats.decode_ms; })
-      .def_property_readonly("kv_cache_bytes", [](const Generation& g) { return g.stats.kv_cache_bytes; });
-  for (const bool cached : {false, true}) {
-    m.def(
-        cached ? "generate_cached" : "generate_naive",
-        [cached](const Model& model, const std::vector<int>& prompt, int max_new_tokens, float temperature,
-                 int top_k, float top_p, uint64_t seed, const std::vector<int>& stop_token_ids, bool stop_at_eos) {
-          return run_generation(cached, model, prompt, max_new_tokens, temperature, top_k, top_p, seed,
-                                stop_token_ids, stop_at_eos);
-        },
-        "model"_a, "prompt"_a, "max_new_tokens"_a = 32, "temperature"_a = 0.0f, "top_k"_a = 0, "top_p"_a = 1.0f,
-        "seed"_a = 0, "stop_token_ids"_a = std::vector<int>{}, "stop_at_eos"_a = true,
-        cached ? "Chapter 06: prefill once into a KV cache, then one token per step (stops at EOS unless\n"
-                 "stop_at_eos=False, and at any of stop_token_ids)"
-               : "Chapter 05: every step recomputes the whole sequence (stops at EOS unless stop_at_eos=False,\n"
-                 "and at any of stop_token_ids)");
-  }
+      .def_property_readonly("kv_cache_bytes", [](const Generation& g) { return g.stats.kv_cache_bytes; })
+      .def_property_readonly("kv_cache_bytes_used", [](const Generation& g) { return g.stats.kv_cache_bytes_used; })
+      .def_property_readonly("reused_positions", [](const Generation& g) { return g.stats.reused_positions; },
+                             "prompt positions the cache already held (prefix caching)");
+  m.def(
+      "generate_naive",
+      [](const Model& model, const std::vector<int>& prompt, int max_new_tokens, float temperature, int top_k,
+         float top_p, uint64_t seed, const std::vector<int>& stop_token_ids, bool stop_at_eos) {
+        return run_generation(false, model, prompt, max_new_tokens, temperature, top_k, top_p, seed, stop_token_ids,
+                              stop_at_eos);
+      },
+      "model"_a, "prompt"_a, "max_new_tokens"_a = 32, "temperature"_a = 0.0f, "top_k"_a = 0, "top_p"_a = 1.0f,
+      "seed"_a = 0, "stop_token_ids"_a = std::vector<int>{}, "stop_at_eos"_a = true,
+      "Chapter 05: every step recomputes the whole sequence (stops at EOS unless stop_at_eos=False,\n"
+      "and at any of stop_token_ids)");
+  m.def(
+      "generate_cached",
+      [](const Model& model, const std::vector<int>& prompt, int max_new_tokens, float temperature, int top_k,
+         float top_p, uint64_t seed, const std::vector<int>& stop_token_ids, bool stop_at_eos,
+         const std::string& kv_cache, int kv_block, int kv_window, int kv_sinks, KVCache* cache) {
+        const KVCacheOptions kv{.kind = kv_cache, .block = kv_block, .window = kv_window, .sinks = kv_sinks};
+        check_kv_cache_options(kv);
+        return run_generation(true, model, prompt, max_new_tokens, temperature, top_k, top_p, seed, stop_token_ids,
+                              stop_at_eos, kv, cache);
+      },
+      "model"_a, "prompt"_a, "max_new_tokens"_a = 32, "temperature"_a = 0.0f, "top_k"_a = 0, "top_p"_a = 1.0f,
+      "seed"_a = 0, "stop_token_ids"_a = std::vector<int>{}, "stop_at_eos"_a = true, "kv_cache"_a = "contiguous",
+      "kv_block"_a = 16, "kv_window"_a = 0, "kv_sinks"_a = 4, "cache"_a = nullptr,
+      "Chapter 06: prefill once into a KV cache, then one token per step (stops at EOS unless\n"
+      "stop_at_eos=False, and at any of stop_token_ids). kv_cache picks the variant (contiguous, paged,\n"
+      "fp16, int8, window; chapter 09) with kv_block, kv_window, kv_sinks; or pass cache= (kept, and\n"
+      "possibly holding the prompt's start already: a PagedKVCache on a shared BlockPool reuses prefixes).");
   // The keywords of HF's model.generate: greedy unless do_sample; stops at the model's EOS.
   m.def(
       "generate",

@@ -62,6 +62,38 @@ def test_cache_holds_hf_keys_and_values(fixture):
             assert np.abs(ours - theirs).max() < 1e-4
 
 
+@pytest.mark.parametrize("kind, block", [("contiguous", 16), ("paged", 1), ("paged", 16)])
+def test_every_exact_cache_kind_continues_as_hf(kind, block):
+    model = kvlm.load_model(MODELS / "llama-gqa-tied")
+    for name, ref in hf_reference("llama-gqa-tied").items():
+        ids, n = ref["input_ids"].tolist(), len(ref["greedy"])
+        g = kvlm.generate_cached(model, ids, max_new_tokens=n, stop_at_eos=False, kv_cache=kind, kv_block=block)
+        assert g.tokens == ref["greedy"].tolist(), f"{name} {kind}"
+        assert g.kv_cache_bytes >= g.kv_cache_bytes_used > 0
+
+
+def test_paged_caches_on_one_pool_reuse_a_shared_prefix():
+    model = kvlm.load_model(MODELS / "llama-gqa-tied")
+    c = model.config
+    ref = hf_reference("llama-gqa-tied")["p2"]
+    ids, n = ref["input_ids"].tolist(), len(ref["greedy"])
+    pool = kvlm.BlockPool(c, block_size=4, num_blocks=64)
+    first = kvlm.generate_cached(model, ids, max_new_tokens=n, stop_at_eos=False, cache=kvlm.PagedKVCache(c, pool))
+    again = kvlm.generate_cached(model, ids, max_new_tokens=n, stop_at_eos=False, cache=kvlm.PagedKVCache(c, pool))
+    assert first.reused_positions == 0
+    assert again.reused_positions == min(len(ids) // 4 * 4, len(ids) - 1)  # full blocks, the last token fed again
+    assert first.tokens == again.tokens == ref["greedy"].tolist()
+    assert pool.num_free == pool.num_blocks  # both caches are gone: every block is back
+
+
+def test_bad_cache_options_raise_kvlm_errors():
+    model = kvlm.load_model(MODELS / "llama-gqa-tied")
+    with pytest.raises(kvlm.Error, match="--kv-block"):
+        kvlm.generate_cached(model, [1, 2, 3], kv_cache="paged", kv_block=0)
+    with pytest.raises(kvlm.Error, match="unknown KV cache kind"):
+        kvlm.generate_cached(model, [1, 2, 3], kv_cache="nope")
+
+
 def test_greedy_paths_match_hf_and_each_other():
     # HF's reference paths run the full length without stopping at EOS, so neither do these.
     model = kvlm.load_model(MODELS / "llama-gqa-tied")

@@ -9,39 +9,11 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "cli_run.hpp"
 #include "paths.hpp"
 
 namespace kvlm {
 namespace {
-
-struct Result {
-  int code;
-  std::string out, err;
-};
-
-Result run(const std::string& args) {
-  // One file per process: ctest runs tests in parallel processes.
-  const auto err_path = std::filesystem::temp_directory_path() / ("kvlm_cli_stderr_" + std::to_string(getpid()) + ".txt");
-  const std::string cmd = test::kvlm_binary().string() + " " + args + " 2>" + err_path.string();
-  Result r{};
-  FILE* pipe = popen(cmd.c_str(), "r");
-  std::array<char, 4096> buf{};
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), n);
-  const int status = pclose(pipe);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::ifstream in(err_path);
-  r.err.assign(std::istreambuf_iterator<char>(in), {});
-  return r;
-}
-
-const std::string kModel = (test::data_dir() / "models" / "llama-mha").string();  // context 96, vocab 256
-
-void expect_input_error(const Result& r, const std::string& message) {
-  EXPECT_EQ(r.code, 1) << r.err;
-  EXPECT_NE(r.err.find(message), std::string::npos) << r.err;
-  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << "one sentence, one line: " << r.err;
-}
 
 TEST(Cli, PromptLongerThanTheContextIsRefused) {
   std::string ids = "1";
