@@ -116,7 +116,7 @@ void add_inspect(CLI::App& app) {
   cmd->add_option("--kv-window", a->kv.window, "the variants table: window size")->capture_default_str();
   cmd->add_option("--kv-sinks", a->kv.sinks, "the variants table: attention sinks")->capture_default_str();
   cmd->callback([a] {
-    for (const std::string& kind : {"paged", "window"}) {
+    for (const char* kind : {"paged", "window"}) {
       KVCacheOptions o = a->kv;
       o.kind = kind;
       check_kv_cache_flags("inspect", o);

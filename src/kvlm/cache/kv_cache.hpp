@@ -18,7 +18,10 @@ namespace kvlm {
 
 // n consecutive positions of one layer, as attention reads them: row i is position first_pos + i.
 // The references point into the cache (or into its scratch, for a variant that stores another
-// format); they stay valid until the cache's next update, clear or truncate.
+// format); they stay valid until the cache's next update, clear or truncate. Bind them to rows of a
+// Matrix the cache owns (m.topRows(n), m.middleRows(a, n)), never to an expression such as
+// x.cast<float>(): Eigen::Ref would evaluate that into a temporary of its own, and a copy of the
+// segment (a KVView is a vector) would point into the temporary after it is gone.
 struct KVSegment {
   Eigen::Ref<const Matrix> keys;    // [n, kv_dim], already rotated by RoPE
   Eigen::Ref<const Matrix> values;  // [n, kv_dim]
