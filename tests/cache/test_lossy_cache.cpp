@@ -277,7 +277,9 @@ TEST_P(LossyCache, Fp16AndInt8StayWithinTheirMeasuredBounds) {
     const test::CacheError e = measure({.kind = kind});
     EXPECT_LE(e.max_logit_diff, bound * e.max_abs_logit) << kind;
     // A logit gap of d can only swap two tokens whose margin is below 2d: every other argmax agrees.
-    if (e.agreeing < e.steps) EXPECT_LE(e.min_flipped_margin, 2 * e.max_logit_diff) << kind;
+    if (e.agreeing < e.steps) {
+      EXPECT_LE(e.min_flipped_margin, 2 * e.max_logit_diff) << kind;
+    }
   }
 }
 

@@ -198,6 +198,23 @@ TEST(Cli, TooManyNewTokensStopAtAFullContext) {
   expect_input_error(run("generate -m " + kModel + " --prompt-ids 1,2,3,4 -c 3"), "longer than the context of 3 tokens (-c)");
 }
 
+// Chapter 09's lossy kinds from the command line. A window keeps S + W positions whatever the length,
+// so generation runs past the model's context (96) in fixed memory. (Bad values: test_cli_kv_cache.cpp.)
+TEST(Cli, LossyKVCachesFromTheCommandLine) {
+  const Result r = run("generate -m " + kModel + " --prompt-ids 1,2,3 -n 300 --ignore-eos --json --kv-cache window --kv-window 16");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["generated_ids"].size(), 300u);
+  EXPECT_EQ(j["stop_reason"], "max_new_tokens");
+  EXPECT_EQ(j["kv_cache"]["kind"], "window");
+  EXPECT_EQ(j["kv_cache"]["bytes_allocated"], (16 + 4) * 2 * 2 * 48 * 4);  // (W + S) x (K,V) x layers x kv_dim x 4
+  for (const std::string kind : {"fp16", "int8"}) {
+    const Result k = run("generate -m " + kModel + " --prompt-ids 1,2,3 -n 4 --json --kv-cache " + kind);
+    ASSERT_EQ(k.code, 0) << k.err;
+    EXPECT_EQ(nlohmann::json::parse(k.out)["kv_cache"]["kind"], kind);
+  }
+}
+
 // Sampler values are checked before the model is loaded: exit 2 even for a model that does not exist.
 TEST(Cli, BadSamplerValuesAreUsageErrors) {
   for (const char* bad : {"--temp -1", "--top-p 0", "--top-p 1.5", "--top-k -2", "--min-p 2", "--repeat-penalty 0",

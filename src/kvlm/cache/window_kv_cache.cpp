@@ -45,7 +45,11 @@ KVCache::View WindowKVCache::update(int layer, int start_pos, const MatrixRef& k
   // Nothing has left the ring: rows 0 .. end-1 hold positions 0 .. end-1, read as the contiguous cache is.
   if (ring_first_[layer] == sinks_) return {{keys_[layer].topRows(end), values_[layer].topRows(end), /*first_pos=*/0}};
   View out = held(layer, start_pos);  // the sinks and what the ring kept from before this chunk
-  out.push_back({k, v, start_pos});   // the whole chunk, even the positions the ring did not keep
+  // The whole chunk, even the positions the ring did not keep, as a copy the cache owns (a view never
+  // points into the caller's k and v); one row per decode step.
+  chunk_keys_ = k;
+  chunk_values_ = v;
+  out.push_back({chunk_keys_, chunk_values_, start_pos});
   return out;
 }
 

@@ -74,9 +74,9 @@ class WindowKVCache final : public KVCache {
   // Allocates S + W rows of K and of V in every layer (sinks S >= 0, window W >= 1).
   WindowKVCache(const ModelConfig& config, int window, int sinks);
 
-  // Writes this chunk (its positions past the last W are not kept) and returns the sinks, the
-  // positions kept from before the chunk, and the chunk itself (read from k and v), each a segment
-  // with its first position; one segment [0, start_pos + T) while nothing has left the ring.
+  // Writes this chunk (its positions before the last W are not kept) and returns the sinks, the
+  // positions kept from before the chunk, and the chunk itself (a copy), each a segment with its
+  // first position; one segment [0, start_pos + T) while nothing has left the ring.
   // start_pos below length() rolls back first (truncate).
   View update(int layer, int start_pos, const MatrixRef& k, const MatrixRef& v) override;
   View view(int layer) const override;  // the positions held now: sinks, then the ring's runs
@@ -92,7 +92,9 @@ class WindowKVCache final : public KVCache {
   // another W or S is refused.
   void save_state(std::ostream& out) const override;
   void load_state(std::istream& in, const ModelConfig& config) override;
-  size_t bytes() const override;       // 2 * layers * (S + W) * kv_dim * 4, whatever the length
+  // 2 * layers * (S + W) * kv_dim * 4, whatever the length (not counting the last chunk's copy, one
+  // row while decoding)
+  size_t bytes() const override;
   size_t bytes_used() const override;  // the rows holding a position
   std::string kind() const override { return "window"; }
 
@@ -108,6 +110,7 @@ class WindowKVCache final : public KVCache {
   std::vector<Matrix> keys_, values_;  // per layer: [S + W, kv_dim], row window_row(p) for position p
   std::vector<int> length_;            // per layer: positions fed
   std::vector<int> ring_first_;        // per layer: the first position the ring holds (>= S)
+  Matrix chunk_keys_, chunk_values_;   // [T, kv_dim]: the last update's chunk, once the ring has wrapped
 };
 
 }  // namespace kvlm
