@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
 """kv_cache_math.py: prints every number in docs/kv-cache-math.md from the formulas written there.
 
+Also the formulas of chapter 09's cache variants (fp16, int8 + scales, paged blocks, window + sinks),
+which benchmarks/kv_cache_memory.py plots for the long-context models in LONG_CONTEXT_MODELS.
+
 Not a benchmark: nothing runs a model; these are counts from the models' published configs
 (config.json on the HF hub: num_hidden_layers, hidden_size, num_attention_heads,
 num_key_value_heads, head_dim, intermediate_size, vocab_size, tie_word_embeddings).
@@ -37,6 +40,23 @@ MODELS = [
 ]
 
 
+# Chapter 09: the Llama 3.1 / 3.2 generation, whose configs say max_position_embeddings = 131072 (128K),
+# beside the two small models above. Each from its config.json on the HF hub:
+#   meta-llama/Llama-3.2-1B:  16 layers, hidden 2048, 32 heads, 8 KV heads, head_dim 64, tied embeddings
+#   meta-llama/Llama-3.1-8B:  32 layers, hidden 4096, 32 heads, 8 KV heads, head_dim 128 (4096 / 32)
+#   meta-llama/Llama-3.1-70B: 80 layers, hidden 8192, 64 heads, 8 KV heads, head_dim 128 (8192 / 64)
+LONG_CONTEXT_MODELS = [
+    MODELS[0],  # SmolLM2-135M (HuggingFaceTB/SmolLM2-135M-Instruct)
+    MODELS[1],  # Qwen2.5-0.5B (Qwen/Qwen2.5-0.5B-Instruct)
+    Config("Llama-3.2-1B", L=16, D=2048, H=32, KV=8, hd=64, I=8192, V=128256, tied=True, ctx=131072),
+    Config("Llama-3.1-8B", L=32, D=4096, H=32, KV=8, hd=128, I=14336, V=128256, tied=False, ctx=131072),
+    Config("Llama-3.1-70B", L=80, D=8192, H=64, KV=8, hd=128, I=28672, V=128256, tied=False, ctx=131072),
+]
+# The generation before GQA, for the articles' "~1 MB per token": one KV head per query head.
+#   meta-llama/Llama-2-13b-hf: 40 layers, hidden 5120, 40 heads, 40 KV heads, head_dim 128, context 4096
+LLAMA2_13B = Config("Llama-2-13B", L=40, D=5120, H=40, KV=40, hd=128, I=13824, V=32000, tied=False, ctx=4096)
+
+
 def layer_params(c: Config) -> int:
     attn = c.D * c.H * c.hd + 2 * c.D * c.KV * c.hd + c.H * c.hd * c.D  # q, k, v, o
     bias = (c.H * c.hd + 2 * c.KV * c.hd) if c.qkv_bias else 0
@@ -49,6 +69,45 @@ def params(c: Config) -> int:
 
 def kv_bytes_per_token(c: Config, b: int) -> int:
     return 2 * c.L * c.KV * c.hd * b  # K and V, every layer, every KV head
+
+
+def without_gqa(c: Config) -> Config:
+    """The same model with one KV head per query head (multi-head attention): what GQA saves."""
+    return Config(c.name + " without GQA", L=c.L, D=c.D, H=c.H, KV=c.H, hd=c.hd, I=c.I, V=c.V, tied=c.tied,
+                  ctx=c.ctx, qkv_bias=c.qkv_bias)
+
+
+# Chapter 09's variants: bytes held for a sequence of n positions (src/kvlm/cache/, `kvlm inspect --context N`).
+FP32, FP16, INT8 = 4, 2, 1
+SCALE_BYTES = 4  # int8: one fp32 scale per position, per KV head, for K and for V
+
+
+def kv_bytes_int8_per_token(c: Config) -> int:
+    """int8 values plus one fp32 scale per (position, KV head), for K and V: 2 * L * KV * (hd + 4)."""
+    return 2 * c.L * c.KV * (c.hd * INT8 + SCALE_BYTES)
+
+
+def kv_bytes(c: Config, kind: str, n: int, block: int = 16, window: int = 1024, sinks: int = 4) -> int:
+    """Bytes of a cache of `kind` that hold n positions (fp32 unless the kind says otherwise): the
+    cache's bytes_used(). What it allocates can be more: fp16 and int8 add one layer's fp32 scratch
+    (1/L of an fp32 cache), a window allocates its S + W rows up front (`kvlm inspect` counts those).
+
+    contiguous: exactly n rows (chapter 06 sizes the cache for the generation it runs);
+    fp16, int8: the same rows, 2 bytes or 1 byte + scales per number;
+    paged:      whole blocks of `block` positions, ceil(n / block) of them: at most block - 1 rows unused;
+    window:     the first `sinks` positions and the last `window`, never more.
+    """
+    if kind == "contiguous":
+        return kv_bytes_per_token(c, FP32) * n
+    if kind == "fp16":
+        return kv_bytes_per_token(c, FP16) * n
+    if kind == "int8":
+        return kv_bytes_int8_per_token(c) * n
+    if kind == "paged":
+        return kv_bytes_per_token(c, FP32) * block * -(-n // block)
+    if kind == "window":
+        return kv_bytes_per_token(c, FP32) * min(n, sinks + window)
+    raise ValueError(f"unknown cache kind {kind!r}")
 
 
 def matmul_flops_per_token(c: Config) -> int:
