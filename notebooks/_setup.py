@@ -65,12 +65,13 @@ def _tokenizer_for(model_path: pathlib.Path):
 
 
 @functools.lru_cache(maxsize=None)  # a notebook that asks twice gets the same model, loaded once
-def demo_model(fixture: str = "llama-gqa-tied"):
-    """(model, tokenizer or None, name): SmolLM2 when present and loadable, else data/models/<fixture>."""
+def demo_model(fixture: str = "llama-gqa-tied", dequantize: bool = True):
+    """(model, tokenizer or None, name): SmolLM2 when present and loadable, else data/models/<fixture>.
+    Notebooks 01-07 teach the fp32 path: SmolLM2's Q4_1 file is widened at load unless dequantize=False."""
     path = smollm2_path()
     if path is not None:
         try:
-            model = kvlm.load_model(path)
+            model = kvlm.load_model(path, dequantize=dequantize)
             return model, _tokenizer_for(path), path.stem
         except kvlm.Error as e:
             print(f"note: {path.name} present but not loadable by this build ({e}); using a fixture")

@@ -146,14 +146,24 @@ void bind_config(py::module_& m) {
 }
 
 void bind_model(py::module_& m) {
-  py::class_<Model>(m, "Model", "A loaded model: config + fp32 weights (model/weights.hpp)")
+  py::class_<Model>(m, "Model", "A loaded model: config + weights, fp32 or a GGUF's blocks (model/weights.hpp)")
       .def_readonly("config", &Model::config)
       .def("parameter_count", [](const Model& model) { return parameter_count(model); },
            "Learned numbers in the model, tied matrices counted once")
       .def("embed_tokens", [](const Model& model) { return to_numpy(model.weights.embed_tokens.dequantized()); },
-           "A copy of the token embedding table [V, D]");
-  m.def("load_model", [](const std::filesystem::path& p) { return load_model(p); }, "path"_a,
-        "Loads an HF folder, a .gguf file or a llama2.c .bin (io/load.hpp)");
+           "A copy of the token embedding table [V, D], in fp32")
+      .def("linear_formats", [](const Model& model) { return linear_formats(model); },
+           "How the projections are held: 'F32', or block types such as 'Q4_1+Q8_0' (chapter 08)")
+      .def("linear_bytes", [](const Model& model) { return linear_bytes(model); },
+           "Bytes of the projections: what one decode step reads");
+  m.def(
+      "load_model",
+      [](const std::filesystem::path& p, bool dequantize, bool check_tensors) {
+        return load_model(p, {.check_tensors = check_tensors, .dequantize = dequantize});
+      },
+      "path"_a, "dequantize"_a = false, "check_tensors"_a = false,
+      "Loads an HF folder, a .gguf file or a llama2.c .bin (io/load.hpp); dequantize=True widens a GGUF's "
+      "Q8_0/Q4_0/Q4_1 weights to fp32 instead of computing on the blocks");
 
   py::class_<ForwardOutput>(m, "ForwardOutput", "HF's CausalLMOutput, without the batch dimension")
       .def_readonly("logits", &ForwardOutput::logits, "[T, V]")
