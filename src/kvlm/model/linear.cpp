@@ -28,9 +28,10 @@ constexpr Eigen::Index kPrefillSlice = 128;
 // Threads only pay off past this many multiply-adds; below it, waking them costs more than the work.
 constexpr Eigen::Index kMinParallelWork = Eigen::Index{1} << 18;
 // Up to this many rows of x, a quantized weight is multiplied by integer dot products; above, by
-// widened fp32 tiles. Measured on SmolLM2's shapes (bench_quantized: BM_QuantizedLinear): at 4 rows
-// and more the tiles win for Q4_1 and Q8_0 on AVX2.
-constexpr Eigen::Index kMaxIntRows = 3;
+// widened fp32 tiles. Measured on SmolLM2's head [49152, 576], one thread (bench_quantized): integer
+// dots cost ~1.1 ms (Q8_0) and ~2.2 ms (Q4_1) per row of x, tiles 11 / 22 ms at 4 rows and 22 / 32 ms
+// at 16: they cross near 12 rows. A chat turn's few new tokens stay on the integer path.
+constexpr Eigen::Index kMaxIntRows = 8;
 
 // Runs product(s) for every slice s of `out` rows, in parallel when the work is large enough.
 template <typename Product>

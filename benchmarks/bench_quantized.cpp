@@ -1,0 +1,83 @@
+// Chapter 08 in numbers: linear() on fp32 weights against the same weights in Q8_0, Q4_1 and Q4_0
+// blocks, on SmolLM2-135M's three shapes of matrix, for T = 1 .. 16 rows of x. It is how linear.cpp's
+// choice was made (integer dots up to kMaxIntRows rows, fp32 tiles above) and it shows the bytes
+// argument: at T = 1 the time follows the bytes of the weight.
+// Not a test: run it, read the JSON. Weights are random (the cost does not depend on their values).
+//
+//   build/release/benchmarks/bench_quantized --benchmark_out=quantized.json --benchmark_out_format=json
+//
+// Counters: weight_MB (bytes read per product), GB_per_s (weight bytes / time), rows_per_s.
+#include <benchmark/benchmark.h>
+
+#include <map>
+#include <random>
+
+#include "kvlm/io/gguf_quant.hpp"
+#include "kvlm/model/linear.hpp"
+
+namespace kvlm {
+namespace {
+
+constexpr uint32_t kF32 = 0, kQ4_0 = 2, kQ4_1 = 3, kQ8_0 = 8;
+
+struct Shape {
+  const char* name;
+  int64_t out, in;
+};
+// SmolLM2-135M: gate/up [1536, 576], down [576, 1536], the tied head [49152, 576].
+constexpr Shape kShapes[] = {{"gate_up", 1536, 576}, {"down", 576, 1536}, {"head", 49152, 576}};
+
+// One weight per (shape, type), kept for the whole run: random values quantized by gguf::quantize.
+const LinearWeight& weight(int shape, uint32_t type) {
+  static std::map<std::pair<int, uint32_t>, std::pair<std::vector<std::byte>, LinearWeight>> cache;
+  auto it = cache.find({shape, type});
+  if (it != cache.end()) return it->second.second;
+  const Shape& s = kShapes[shape];
+  std::mt19937 rng(shape);
+  std::normal_distribution<float> normal(0.0f, 0.05f);
+  Matrix values(s.out, s.in);
+  for (Eigen::Index i = 0; i < values.size(); ++i) values.data()[i] = normal(rng);
+  auto& entry = cache[{shape, type}];
+  if (type == kF32) {
+    entry.second = LinearWeight(values);
+  } else {
+    const int64_t block_bytes = type == kQ8_0 ? 34 : type == kQ4_1 ? 20 : 18;
+    entry.first.resize(static_cast<size_t>(s.out * s.in / 32 * block_bytes));
+    gguf::quantize(type, {values.data(), static_cast<size_t>(values.size())}, entry.first);
+    entry.second = LinearWeight(QuantizedMatrix{type, s.out, s.in, entry.first.data(), nullptr});
+  }
+  return entry.second;
+}
+
+void BM_Linear(benchmark::State& state, uint32_t type) {
+  const int shape = static_cast<int>(state.range(0));
+  const int64_t rows = state.range(1);
+  const LinearWeight& w = weight(shape, type);
+  std::mt19937 rng(7);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  Matrix x(rows, kShapes[shape].in);
+  for (Eigen::Index i = 0; i < x.size(); ++i) x.data()[i] = normal(rng);
+  for (auto _ : state) benchmark::DoNotOptimize(linear(x, w));
+  state.SetLabel(kShapes[shape].name);
+  state.counters["weight_MB"] = static_cast<double>(w.bytes()) / 1e6;
+  state.counters["GB_per_s"] = benchmark::Counter(static_cast<double>(w.bytes()) * state.iterations() / 1e9,
+                                                  benchmark::Counter::kIsRate);
+  state.counters["rows_per_s"] = benchmark::Counter(static_cast<double>(rows) * state.iterations(),
+                                                    benchmark::Counter::kIsRate);
+}
+
+void Shapes(benchmark::internal::Benchmark* b) {
+  for (int shape = 0; shape < 3; ++shape)
+    for (int rows : {1, 2, 3, 4, 8, 16}) b->Args({shape, rows});
+  b->Unit(benchmark::kMicrosecond)->UseRealTime();
+}
+
+BENCHMARK_CAPTURE(BM_Linear, F32, kF32)->Apply(Shapes);
+BENCHMARK_CAPTURE(BM_Linear, Q8_0, kQ8_0)->Apply(Shapes);
+BENCHMARK_CAPTURE(BM_Linear, Q4_1, kQ4_1)->Apply(Shapes);
+BENCHMARK_CAPTURE(BM_Linear, Q4_0, kQ4_0)->Apply(Shapes);
+
+}  // namespace
+}  // namespace kvlm
+
+BENCHMARK_MAIN();
