@@ -35,9 +35,10 @@ for t in tests/test_robustness tests/io/test_gguf_corrupt tests/tokenizer/test_t
   OMP_NUM_THREADS=1 "build/debug/$t" --gtest_brief=1
 done
 
-# Fuzzing: the libFuzzer harnesses (tests/fuzz, preset fuzz: clang, ASan + UBSan), 60 s each, two
-# at a time (one per core): about 4 minutes of fuzzing after a ~4-minute build. A new crash is saved
+# Fuzzing: the libFuzzer harnesses (tests/fuzz, preset fuzz: clang, ASan + UBSan), 30 s each, two
+# at a time (one per core): about 2 minutes of fuzzing after a ~4-minute build (CI has 30 minutes in
+# all; longer runs: bash scripts/fuzz.sh 600). A new crash is saved
 # under tests/fuzz/regressions/ and fails the step; the saved ones are fed first, so one that crashes
 # again fails it too. Without clang's libFuzzer the step says it is skipped (ctest -L fuzz still
 # replays the saved inputs with the regular build).
-FUZZ_JOBS=2 bash scripts/fuzz.sh 60
+FUZZ_JOBS=2 bash scripts/fuzz.sh 30
