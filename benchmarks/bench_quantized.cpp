@@ -41,10 +41,11 @@ const LinearWeight& weight(int shape, uint32_t type) {
   if (type == kF32) {
     entry.second = LinearWeight(values);
   } else {
-    const int64_t block_bytes = type == kQ8_0 ? 34 : type == kQ4_1 ? 20 : 18;
-    entry.first.resize(static_cast<size_t>(s.out * s.in / 32 * block_bytes));
+    QuantizedMatrix blocks{type, s.out, s.in, nullptr, nullptr};
+    entry.first.resize(blocks.bytes());
     gguf::quantize(type, {values.data(), static_cast<size_t>(values.size())}, entry.first);
-    entry.second = LinearWeight(QuantizedMatrix{type, s.out, s.in, entry.first.data(), nullptr});
+    blocks.data = entry.first.data();
+    entry.second = LinearWeight(std::move(blocks));
   }
   return entry.second;
 }

@@ -53,6 +53,26 @@ class SmolLM2 : public ::testing::Test {
   static inline Model* model_ = nullptr;
   static inline Tokenizer* tokenizer_ = nullptr;
   static inline std::vector<ReferencePrompt>* prompts_ = nullptr;
+
+  // HF's greedy continuation of each prompt, token for token, run its full length past any EOS.
+  static void expect_greedy_matches_hf(const Model& model) {
+    for (const ReferencePrompt& p : *prompts_) {
+      GenerationConfig config;
+      config.max_new_tokens = static_cast<int>(p.greedy.size());
+      config.stop_at_eos = false;  // HF's greedy references run their full length, past any EOS
+      ASSERT_GE(config.max_new_tokens, 64);
+      EXPECT_EQ(generate_cached(model, p.input_ids, config).tokens, p.greedy) << p.name;
+    }
+  }
+
+  // Naive generation gives the cache's tokens (shortest prompt, 24 tokens).
+  static void expect_naive_equals_cached(const Model& model) {
+    const ReferencePrompt& p = prompts_->front();
+    GenerationConfig config;
+    config.max_new_tokens = 24;
+    config.stop_at_eos = false;
+    EXPECT_EQ(generate_naive(model, p.input_ids, config).tokens, generate_cached(model, p.input_ids, config).tokens);
+  }
 };
 
 TEST_F(SmolLM2, ConfigIsTheRealModel) {
@@ -164,24 +184,10 @@ TEST_F(SmolLM2, PrefilledKVCacheMatchesHF) {
 }
 
 // The greedy continuation, 64 tokens for each prompt, token for token (smallest reference margin: 0.009).
-TEST_F(SmolLM2, GreedyContinuationMatchesHF) {
-  for (const ReferencePrompt& p : *prompts_) {
-    GenerationConfig config;
-    config.max_new_tokens = static_cast<int>(p.greedy.size());
-    config.stop_at_eos = false;  // HF's greedy references run their full length, past any EOS
-    ASSERT_GE(config.max_new_tokens, 64);
-    EXPECT_EQ(generate_cached(*model_, p.input_ids, config).tokens, p.greedy) << p.name;
-  }
-}
+TEST_F(SmolLM2, GreedyContinuationMatchesHF) { expect_greedy_matches_hf(*model_); }
 
 // Naive generation on the real model gives the same tokens as the cache (shortest prompt, 24 tokens).
-TEST_F(SmolLM2, NaiveEqualsCached) {
-  const ReferencePrompt& p = prompts_->front();
-  GenerationConfig config;
-  config.max_new_tokens = 24;
-  config.stop_at_eos = false;
-  EXPECT_EQ(generate_naive(*model_, p.input_ids, config).tokens, generate_cached(*model_, p.input_ids, config).tokens);
-}
+TEST_F(SmolLM2, NaiveEqualsCached) { expect_naive_equals_cached(*model_); }
 
 // kvlm chat keeps the KV cache between turns and prefills only the new message. Its greedy
 // transcript, three turns read from a script on stdin, must equal running each turn from scratch
@@ -276,23 +282,14 @@ TEST_F(SmolLM2Blocks, DecodeStepsNearTheFp32PathAndGreedyMatchesHF) {
       for (size_t j = 0; j < p.topk_ids[t].size(); ++j)
         worst = std::max(worst, std::abs(step(0, p.topk_ids[t][j]) - fp32(t, p.topk_ids[t][j])));
     }
-    GenerationConfig config;
-    config.max_new_tokens = static_cast<int>(p.greedy.size());
-    config.stop_at_eos = false;
-    EXPECT_EQ(generate_cached(*blocks_, p.input_ids, config).tokens, p.greedy) << p.name;
   }
+  expect_greedy_matches_hf(*blocks_);
   std::printf("max |decode step - fp32 path| = %.3g\n", worst);
   EXPECT_LT(worst, 0.03f);
   EXPECT_GT(worst, 0.0f);  // the decode steps did run the integer path
 }
 
-TEST_F(SmolLM2Blocks, NaiveEqualsCached) {
-  const ReferencePrompt& p = prompts_->front();
-  GenerationConfig config;
-  config.max_new_tokens = 24;
-  config.stop_at_eos = false;
-  EXPECT_EQ(generate_naive(*blocks_, p.input_ids, config).tokens, generate_cached(*blocks_, p.input_ids, config).tokens);
-}
+TEST_F(SmolLM2Blocks, NaiveEqualsCached) { expect_naive_equals_cached(*blocks_); }
 
 // The check of every format: the chat answer is still right. Q8_0 and Q4_0 are made from the
 // Q4_1 file by kvlm's quantizer (gguf_writer.hpp), into a temporary folder.

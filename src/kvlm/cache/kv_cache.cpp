@@ -34,18 +34,15 @@ GatheredKV gather(const KVView& view) {
   return out;
 }
 
-// The default state: per layer, its segments as (first_pos, rows, cols, keys, values), int32 and fp32.
-namespace {
+void KVCache::write_i32(std::ostream& out, int32_t x) { out.write(reinterpret_cast<const char*>(&x), sizeof(x)); }
 
-void write_i32(std::ostream& out, int32_t x) { out.write(reinterpret_cast<const char*>(&x), sizeof(x)); }
-
-int32_t read_i32(std::istream& in) {
+int32_t KVCache::read_i32(std::istream& in) {
   int32_t x = 0;
   if (!in.read(reinterpret_cast<char*>(&x), sizeof(x))) throw Error("the KV cache file is truncated");
   return x;
 }
 
-}  // namespace
+// The default state: per layer, its segments as (first_pos, rows, cols, keys, values), int32 and fp32.
 
 void KVCache::save_state(std::ostream& out) const {
   for (int l = 0; l < num_layers(); ++l) {

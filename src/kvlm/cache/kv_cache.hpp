@@ -71,6 +71,12 @@ class KVCache {
 
   // Bytes one position takes in an fp32 cache: 2 (K and V) * layers * kv_heads * head_dim * 4.
   static size_t bytes_per_token(const ModelConfig& config);
+
+ protected:
+  // The int32 fields of save_state/load_state, for variants that write their own (read_i32 throws
+  // kvlm::Error on a truncated file).
+  static void write_i32(std::ostream& out, int32_t x);
+  static int32_t read_i32(std::istream& in);
 };
 
 // All positions of a view in one [n, kv_dim] matrix each, in order (tests, Python, the readable

@@ -94,18 +94,6 @@ void WindowKVCache::truncate(int length) {
   for (int l = 0; l < num_layers(); ++l) roll_back(l, length);
 }
 
-namespace {
-
-void write_i32(std::ostream& out, int32_t x) { out.write(reinterpret_cast<const char*>(&x), sizeof(x)); }
-
-int32_t read_i32(std::istream& in) {
-  int32_t x = 0;
-  if (!in.read(reinterpret_cast<char*>(&x), sizeof(x))) throw Error("the KV cache file is truncated");
-  return x;
-}
-
-}  // namespace
-
 void WindowKVCache::save_state(std::ostream& out) const {
   write_i32(out, window_);
   write_i32(out, sinks_);

@@ -113,15 +113,7 @@ float dot_q4(const std::byte* row, int64_t blocks, int64_t block_bytes, bool has
 
 bool QuantizedMatrix::supports(uint32_t type) { return type == kQ8_0 || type == kQ4_0 || type == kQ4_1; }
 
-int64_t QuantizedMatrix::block_bytes() const {
-  switch (type) {
-    case kQ8_0: return 34;
-    case kQ4_0: return 18;
-    case kQ4_1: return 20;
-  }
-  assert(false && "QuantizedMatrix of an unsupported type");
-  return 0;
-}
+int64_t QuantizedMatrix::block_bytes() const { return gguf::supported_type_traits(type)->block_bytes; }
 
 float dot_dequantized(const QuantizedMatrix& w, int64_t row, const float* x) {
   float block[kQK];
