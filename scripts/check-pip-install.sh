@@ -6,7 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 rm -rf build/venv
 python3 -m venv build/venv
-build/venv/bin/pip install -q --disable-pip-version-check .
+# CXX=c++: the compiler CMake picks for build/release, so ccache hands the wheel the library it compiled
+# (scikit-build-core otherwise takes Python's g++, a different path to ccache).
+CXX="${CXX:-c++}" build/venv/bin/pip install -q --disable-pip-version-check .
 (cd /tmp && "$OLDPWD/build/venv/bin/python" - "$OLDPWD/data/models/llama-mha" <<'PY'
 import sys
 import kvlm

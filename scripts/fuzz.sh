@@ -5,6 +5,7 @@
 #
 #   bash scripts/fuzz.sh [SECONDS] [HARNESS...]     # default 60 s each, every harness
 #   bash scripts/fuzz.sh 600 gguf safetensors       # harness names without the fuzz_ prefix
+#   bash scripts/fuzz.sh --probe                    # exit 0 if clang's libFuzzer is here, else 1
 #
 # Each harness fuzzes with build/fuzz/corpus/<name>/ (kept between runs, grows), plus its seeds: the
 # data/ fixtures listed in tests/fuzz/seeds.txt and tests/fuzz/corpus/<name>/. A crash, timeout,
@@ -21,13 +22,16 @@ HARNESSES=("$@")
 [ ${#HARNESSES[@]} -eq 0 ] && HARNESSES=("${ALL[@]}")
 
 # clang++ with libFuzzer's runtime, or skip: the replay tests still cover the saved inputs.
+# `fuzz.sh --probe` only asks: exit 0 if it is there, 1 (with the sentence) if not.
 probe_dir=$(mktemp -d)
 trap 'rm -rf "$probe_dir"' EXIT
 echo 'extern "C" int LLVMFuzzerTestOneInput(const unsigned char*, unsigned long) { return 0; }' > "$probe_dir/p.cpp"
 if ! command -v clang++ >/dev/null || ! clang++ -fsanitize=fuzzer,address,undefined "$probe_dir/p.cpp" -o "$probe_dir/p" 2>/dev/null; then
   echo "fuzz.sh: skipped, clang++ with libFuzzer (-fsanitize=fuzzer) is not available"
+  [ "${1:-}" = --probe ] && exit 1
   exit 0
 fi
+[ "${1:-}" = --probe ] && exit 0
 
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz --target "${HARNESSES[@]/#/fuzz_}"
