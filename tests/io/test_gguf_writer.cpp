@@ -89,7 +89,9 @@ TEST(GgufWriter, QuantizedValuesAreWithinOneStepOfF32) {
     const float diff = (got - want).cwiseAbs().maxCoeff();
     std::printf("%s: max |logit - f32 logit| = %.4f of max |logit| %.2f; tensor data %.0f%% of f32\n", name, diff,
                 want.cwiseAbs().maxCoeff(), 100.0 * r.bytes_out / r.bytes_in);
-    if (type == TensorType::kQ8_0) EXPECT_LT(diff, 0.3f);
+    if (type == TensorType::kQ8_0) {
+      EXPECT_LT(diff, 0.3f);
+    }
     EXPECT_GT(diff, 0.0f) << name << ": the weights were not quantized";
     std::filesystem::remove(out);
   }
