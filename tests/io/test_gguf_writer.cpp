@@ -95,6 +95,38 @@ TEST(GgufWriter, QuantizedValuesAreWithinOneStepOfF32) {
   }
 }
 
+// kvlm quantize -m FOLDER, for every family fixture: the F32 file computes the folder's logits up to
+// fp32 rounding (llama's permuted rows are rotated as interleaved pairs: measured 2.6e-6 of logits up
+// to 5; bound 1e-5), and the Q8_0 file within 6% of the largest logit, the bound above (0.3 of 4.9) as
+// a fraction: measured 0.7% (qwen2-yarn) to 4.5% (qwen2-tiny, gemma3-6layer). Only matrices whose rows
+// are whole blocks of 32 are quantized: llama3-scaled and llama-gqa-tied (rows of 48 and 112) have none.
+// The tensors themselves are checked against gguf-py's conversion in check_quantize_with_gguf_py.py.
+TEST(GgufWriter, FromAnHfFolderComputesTheFoldersLogits) {
+  const std::vector<int> ids{1, 17, 42, 99, 5, 64, 3, 120};
+  for (const char* folder : {"gguf/llama-tiny", "gguf/qwen2-tiny", "gguf/gpt2-tiny", "models/llama3-scaled",
+                             "models/mistral", "models/qwen2-yarn", "models/qwen3", "models/phi3",
+                             "models/gemma3-6layer", "models/llama-gqa-tied", "models/qwen2-bf16"}) {
+    const auto dir = test::data_dir() / folder;
+    const Matrix want = forward(load_model(dir), ids, 0, nullptr);
+    const float max_logit = want.cwiseAbs().maxCoeff();
+    for (const TensorType type : {TensorType::kF32, TensorType::kQ8_0}) {
+      const auto out = temp("hf");
+      const QuantizeReport r = quantize_hf_folder(dir, out, type);
+      EXPECT_EQ(r.warnings.size(), 1u) << folder << ": the fixture has no tokenizer.json";
+      const float diff = (forward(load_model(out), ids, 0, nullptr) - want).cwiseAbs().maxCoeff();
+      std::printf("%s %s: %d of %d tensors quantized; max |logit - folder's logit| = %.2g of max |logit| %.2f\n",
+                  folder, type == TensorType::kF32 ? "f32" : "q8_0", r.quantized, r.tensors, diff, max_logit);
+      if (type == TensorType::kF32 || r.quantized == 0) {
+        EXPECT_LT(diff, 1e-5f) << folder;
+      } else {
+        EXPECT_LT(diff, 0.06f * max_logit) << folder;
+        EXPECT_GT(diff, 0.0f) << folder << ": the weights were not quantized";
+      }
+      std::filesystem::remove(out);
+    }
+  }
+}
+
 TEST(GgufWriter, RefusesTypesItCannotWrite) {
   EXPECT_THROW(quantize_gguf(kSource, temp("k"), TensorType::kQ4_K), Error);
 }

@@ -339,5 +339,26 @@ TEST(Cli, PerplexityBadInputIsRefused) {
                        "the base model's vocabulary has 384 tokens and the model's 256");
 }
 
+// kvlm quantize -m FOLDER: what it cannot read or cannot write is refused in one sentence, and no
+// file is left behind.
+TEST(Cli, QuantizeBadFolderIsRefused) {
+  const auto tmp = std::filesystem::temp_directory_path() / ("kvlm_quantize_bad_" + std::to_string(getpid()));
+  std::filesystem::create_directories(tmp / "empty");
+  const std::string out = (tmp / "out.gguf").string();
+  expect_input_error(run("quantize --type q8_0 -o " + out + " -m " + (tmp / "empty").string()), "has no config.json");
+  std::filesystem::create_directories(tmp / "bert");
+  std::ofstream(tmp / "bert" / "config.json") << R"({"model_type": "bert", "hidden_size": 32})";
+  expect_input_error(run("quantize --type q8_0 -o " + out + " -m " + (tmp / "bert").string()),
+                     "model_type \"bert\" is not supported");
+  // Gemma 3 with query_pre_attn_scalar 256 (not head_dim): llama.cpp's gemma3 keys cannot say so.
+  expect_input_error(run("quantize --type q8_0 -o " + out + " -m " + (test::data_dir() / "models" / "gemma3").string()),
+                     "sets query_pre_attn_scalar to a value that llama.cpp's gemma3 keys cannot carry");
+  expect_input_error(run("quantize --type q8_0 -o " + out + " -m " + (test::data_dir() / "models" / "llama-mha" / "llama2c.bin").string()),
+                     "is neither an HF model folder nor a .gguf file");
+  EXPECT_FALSE(std::filesystem::exists(out));
+  EXPECT_FALSE(std::filesystem::exists(out + ".partial"));
+  std::filesystem::remove_all(tmp);
+}
+
 }  // namespace
 }  // namespace kvlm
