@@ -7,13 +7,17 @@
 
 #include <algorithm>
 #include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "kvlm/error.hpp"
 #include "kvlm/io/gguf.hpp"
 #include "kvlm/io/gguf_writer.hpp"
 #include "kvlm/io/load.hpp"
 #include "kvlm/model/transformer.hpp"
+#include "kvlm/tokenizer/gguf_tokenizer.hpp"
 #include "paths.hpp"
+#include "tokenizer/golden_cases.hpp"
 
 namespace kvlm::gguf {
 namespace {
@@ -125,6 +129,32 @@ TEST(GgufWriter, FromAnHfFolderComputesTheFoldersLogits) {
       std::filesystem::remove(out);
     }
   }
+}
+
+// A byte-level BPE tokenizer.json as tokenizer.ggml.* (gguf_tokenizer_data + add_tokenizer_data), read
+// back by load_gguf_tokenizer, gives HF tokenizers' golden ids, with and without BOS, and decodes.
+TEST(GgufWriter, TokenizerJsonReadsBackFromTheGgufAsHfEncodes) {
+  for (const auto& [name, pre] : {std::pair{"tiny_bpe", "default"}, {"tiny_llama3_style", "llama3"}}) {
+    const auto dir = test::data_dir() / "tokenizers" / name;
+    std::ifstream in(dir / "golden.json");
+    const int vocab_size = nlohmann::json::parse(in).at("vocab_size").get<int>();
+    const GgufTokenizerData d = gguf_tokenizer_data(dir / "tokenizer.json", vocab_size);
+    EXPECT_EQ(d.pre, pre) << name;
+    GgufWriter w;
+    Value id;
+    id.type = ValueType::kUint32;
+    if (const std::optional<int> bos = load_tokenizer(dir / "tokenizer.json")->bos_id()) {
+      id.data = int64_t{*bos};  // kvlm quantize takes it from config.json
+      w.add("tokenizer.ggml.bos_token_id", id);
+    }
+    add_tokenizer_data(w, d);
+    const auto out = temp(name);
+    w.write(out);
+    test::expect_matches_golden(*load_gguf_tokenizer(out), test::read_golden(dir / "golden.json"));
+    std::filesystem::remove(out);
+  }
+  // Llama 2's BPE falls back to bytes: a "llama" (SentencePiece) GGUF vocabulary, which kvlm does not write.
+  EXPECT_THROW(gguf_tokenizer_data(test::data_dir() / "tokenizers" / "tiny_llama2_style" / "tokenizer.json", 1000), Error);
 }
 
 TEST(GgufWriter, RefusesTypesItCannotWrite) {

@@ -12,6 +12,7 @@
 #include "kvlm/io/load.hpp"
 #include "kvlm/model/rope.hpp"
 #include "kvlm/printable.hpp"
+#include "kvlm/tokenizer/gguf_tokenizer.hpp"
 
 namespace kvlm::gguf {
 namespace {
@@ -163,7 +164,7 @@ void add_hyperparameters(GgufWriter& w, const ModelConfig& c) {
 }
 
 // tokenizer.ggml.*: config.json's bos / eos ids (a second eos id as eot), and the vocabulary of the
-// folder's tokenizer.json. Without one, the file says "no_vocab" (llama.cpp's converter's --no-vocab)
+// folder's tokenizer.json (tokenizer/gguf_tokenizer.cpp). Without one, the file says "no_vocab" (llama.cpp's converter's --no-vocab)
 // and the report warns: kvlm then needs --prompt-ids or -t TOKENIZER.
 void add_vocabulary(GgufWriter& w, const std::filesystem::path& folder, const ModelConfig& c, QuantizeReport& report) {
   if (c.bos_token_id >= 0) w.add("tokenizer.ggml.bos_token_id", u32(c.bos_token_id));
@@ -175,7 +176,7 @@ void add_vocabulary(GgufWriter& w, const std::filesystem::path& folder, const Mo
                               "(tokenizer.ggml.model \"no_vocab\"): give it --prompt-ids, or -t TOKENIZER.");
     return;
   }
-  throw Error("TODO tokenizer.json");
+  add_tokenizer_data(w, gguf_tokenizer_data(folder / "tokenizer.json", c.vocab_size));
 }
 
 // The folder's tensors, walked in llama.cpp's order (globals, then layer by layer), each under its GGUF

@@ -121,6 +121,45 @@ void GgufWriter::write(const std::filesystem::path& path) const {
   std::filesystem::rename(partial, path);
 }
 
+void add_tokenizer_data(GgufWriter& writer, const GgufTokenizerData& d) {
+  const auto string = [](std::string s) {
+    Value v;
+    v.type = ValueType::kString;
+    v.data = std::move(s);
+    return v;
+  };
+  const auto array = [](ValueType element_type, std::vector<Value> items) {
+    Value v;
+    v.type = ValueType::kArray;
+    v.element_type = element_type;
+    v.data = std::move(items);
+    return v;
+  };
+  const auto flag = [](bool b) {
+    Value v;
+    v.type = ValueType::kBool;
+    v.data = b;
+    return v;
+  };
+  writer.add("tokenizer.ggml.model", string(d.model));
+  if (!d.pre.empty()) writer.add("tokenizer.ggml.pre", string(d.pre));
+  std::vector<Value> tokens, types, merges;
+  for (const std::string& t : d.tokens) tokens.push_back(string(t));
+  for (int32_t t : d.token_types) {
+    Value v;
+    v.type = ValueType::kInt32;
+    v.data = int64_t{t};
+    types.push_back(std::move(v));
+  }
+  for (const std::string& m : d.merges) merges.push_back(string(m));
+  writer.add("tokenizer.ggml.tokens", array(ValueType::kString, std::move(tokens)));
+  if (!types.empty()) writer.add("tokenizer.ggml.token_type", array(ValueType::kInt32, std::move(types)));
+  if (!merges.empty()) writer.add("tokenizer.ggml.merges", array(ValueType::kString, std::move(merges)));
+  if (d.add_bos_token) writer.add("tokenizer.ggml.add_bos_token", flag(*d.add_bos_token));
+  if (d.add_eos_token) writer.add("tokenizer.ggml.add_eos_token", flag(*d.add_eos_token));
+  if (!d.chat_template.empty()) writer.add("tokenizer.chat_template", string(d.chat_template));
+}
+
 int llama_file_type(TensorType type) {
   switch (type) {
     case TensorType::kF32: return 0;

@@ -50,6 +50,11 @@ QuantizeReport quantize_gguf(const std::filesystem::path& in, const std::filesys
 // written file is read back, and must give the folder's ModelConfig, or it is removed and refused.
 QuantizeReport quantize_hf_folder(const std::filesystem::path& folder, const std::filesystem::path& out, TensorType type);
 
+// The inverse of read_tokenizer_data: tokenizer.ggml.model, pre, tokens, token_type, merges (when
+// any), add_bos_token / add_eos_token (when set) and tokenizer.chat_template (when not ""). The special
+// token ids are not written here.
+void add_tokenizer_data(GgufWriter& writer, const GgufTokenizerData& data);
+
 // What both take from here. llama.cpp's general.file_type (llama_ftype) for a file of `type`;
 // throws kvlm::Error for a type kvlm quantize does not write.
 int llama_file_type(TensorType type);
