@@ -165,7 +165,7 @@ void add_hyperparameters(GgufWriter& w, const ModelConfig& c) {
 
 // tokenizer.ggml.*: config.json's bos / eos ids (a second eos id as eot), and the vocabulary of the
 // folder's tokenizer.json (tokenizer/gguf_tokenizer.cpp). Without one, the file says "no_vocab" (llama.cpp's converter's --no-vocab)
-// and the report warns: kvlm then needs --prompt-ids or -t TOKENIZER.
+// and the report warns: kvlm then runs it as it runs that folder, --prompt-ids or -t TOKENIZER.
 void add_vocabulary(GgufWriter& w, const std::filesystem::path& folder, const ModelConfig& c, QuantizeReport& report) {
   if (c.bos_token_id >= 0) w.add("tokenizer.ggml.bos_token_id", u32(c.bos_token_id));
   if (!c.eos_token_ids.empty()) w.add("tokenizer.ggml.eos_token_id", u32(c.eos_token_ids[0]));
@@ -173,7 +173,7 @@ void add_vocabulary(GgufWriter& w, const std::filesystem::path& folder, const Mo
   if (!std::filesystem::exists(folder / "tokenizer.json")) {
     w.add("tokenizer.ggml.model", str("no_vocab"));
     report.warnings.push_back(folder.string() + " has no tokenizer.json, so the GGUF carries no vocabulary "
-                              "(tokenizer.ggml.model \"no_vocab\"): give it --prompt-ids, or -t TOKENIZER.");
+                              "(tokenizer.ggml.model \"no_vocab\"): kvlm runs it with --prompt-ids, or on text with -t TOKENIZER.");
     return;
   }
   add_tokenizer_data(w, gguf_tokenizer_data(folder / "tokenizer.json", c.vocab_size));

@@ -99,6 +99,9 @@ std::unique_ptr<Tokenizer> sentencepiece(GgufTokenizerData d) {
 
 std::unique_ptr<Tokenizer> load_gguf_tokenizer(const std::filesystem::path& path) {
   const GgufFile file(path);
+  // llama.cpp's converter with --no-vocab, and kvlm quantize from a folder without tokenizer.json.
+  if (const gguf::Value* model = file.find("tokenizer.ggml.model"); model && model->as_string() == "no_vocab")
+    throw Error(path.filename().string() + " carries no vocabulary (tokenizer.ggml.model \"no_vocab\"); give kvlm one with -t TOKENIZER.");
   GgufTokenizerData d = gguf::read_tokenizer_data(file);
   const std::string chat_template = d.chat_template;
   std::unique_ptr<Tokenizer> tok;
