@@ -357,6 +357,7 @@ TEST(Cli, QuantizeBadFolderIsRefused) {
                      "is neither an HF model folder nor a .gguf file");
   EXPECT_FALSE(std::filesystem::exists(out));
   EXPECT_FALSE(std::filesystem::exists(out + ".partial"));
+  EXPECT_FALSE(std::filesystem::exists(out + ".unchecked"));
   std::filesystem::remove_all(tmp);
 }
 

@@ -199,10 +199,14 @@ void add_tensors(GgufWriter& w, const ModelConfig& c, const TensorFile& tensors,
       values.assign(tr.data(), tr.data() + tr.size());
       std::swap(shape[0], shape[1]);
     }
-    if (llama && hf_name.ends_with("self_attn.q_proj.weight"))
-      values = permute_rows(values, shape[0], shape[1], c.num_attention_heads);
-    if (llama && hf_name.ends_with("self_attn.k_proj.weight"))
-      values = permute_rows(values, shape[0], shape[1], c.num_key_value_heads);
+    const bool q = hf_name.ends_with("self_attn.q_proj.weight"), k = hf_name.ends_with("self_attn.k_proj.weight");
+    if (llama && (q || k)) {
+      const int heads = q ? c.num_attention_heads : c.num_key_value_heads;
+      if (shape.size() != 2 || shape[0] != int64_t{heads} * c.head_dim)
+        throw Error(folder + ": " + hf_name + " has " + std::to_string(shape[0]) + " rows, not " +
+                    std::to_string(heads) + " heads x head_dim " + std::to_string(c.head_dim) + ".");
+      values = permute_rows(values, shape[0], shape[1], heads);
+    }
     if (gemma && hf_name.ends_with("norm.weight"))
       for (float& v : values) v += 1.0f;  // Gemma3RMSNorm's x * (1 + w): llama.cpp stores 1 + w
     report.bytes_in += values.size() * sizeof(float);
@@ -262,13 +266,22 @@ QuantizeReport quantize_hf_folder(const std::filesystem::path& folder, const std
   QuantizeReport report;
   add_vocabulary(w, folder, want, report);
   add_tensors(w, want, *source.tensors, folder.string(), type, report);
-  w.write(out);
-
   // The file must read back as the folder's model: what GGUF cannot say (a Gemma 3 layer pattern
   // other than llama.cpp's, yarn without truncation, ...) is refused here rather than run wrong.
-  const std::string differs = first_difference(want, config_from_gguf(GgufFile(out)));
-  if (!differs.empty()) {
-    std::filesystem::remove(out);
+  // Checked under another name, so that a refused folder leaves an existing `out` as it was.
+  const std::filesystem::path unchecked = out.string() + ".unchecked";
+  w.write(unchecked);
+  std::string differs;
+  try {
+    differs = first_difference(want, config_from_gguf(GgufFile(unchecked)));
+  } catch (const Error&) {
+    std::filesystem::remove(unchecked);
+    throw;
+  }
+  if (differs.empty()) {
+    std::filesystem::rename(unchecked, out);
+  } else {
+    std::filesystem::remove(unchecked);
     throw Error(folder.string() + "'s config.json sets " + differs + " to a value that llama.cpp's " +
                 gguf_architecture(want.architecture) + " keys cannot carry; kvlm quantize wrote no file.");
   }

@@ -39,7 +39,7 @@ class GgufWriter {
 // general.file_type set as llama.cpp numbers it. Each tensor goes through fp32 on the way.
 struct QuantizeReport {
   int tensors = 0, quantized = 0;
-  uint64_t bytes_in = 0, bytes_out = 0;  // tensor data only
+  uint64_t bytes_in = 0, bytes_out = 0;  // tensor data only (a folder's counted as fp32)
   std::vector<std::string> warnings;     // what the file lacks, one sentence each (kvlm quantize prints them)
 };
 QuantizeReport quantize_gguf(const std::filesystem::path& in, const std::filesystem::path& out, TensorType type);
