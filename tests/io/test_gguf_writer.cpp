@@ -133,28 +133,38 @@ TEST(GgufWriter, FromAnHfFolderComputesTheFoldersLogits) {
 
 // A byte-level BPE tokenizer.json as tokenizer.ggml.* (gguf_tokenizer_data + add_tokenizer_data), read
 // back by load_gguf_tokenizer, gives HF tokenizers' golden ids, with and without BOS, and decodes.
-TEST(GgufWriter, TokenizerJsonReadsBackFromTheGgufAsHfEncodes) {
-  for (const auto& [name, pre] : {std::pair{"tiny_bpe", "default"}, {"tiny_llama3_style", "llama3"}}) {
-    const auto dir = test::data_dir() / "tokenizers" / name;
-    std::ifstream in(dir / "golden.json");
-    const int vocab_size = nlohmann::json::parse(in).at("vocab_size").get<int>();
-    const GgufTokenizerData d = gguf_tokenizer_data(dir / "tokenizer.json", vocab_size);
-    EXPECT_EQ(d.pre, pre) << name;
-    GgufWriter w;
-    Value id;
+void expect_gguf_vocabulary_matches_golden(const std::filesystem::path& dir, const std::string& pre) {
+  std::ifstream in(dir / "golden.json");
+  const int vocab_size = nlohmann::json::parse(in).at("vocab_size").get<int>();
+  const GgufTokenizerData d = gguf_tokenizer_data(dir / "tokenizer.json", vocab_size);
+  EXPECT_EQ(d.pre, pre) << dir;
+  GgufWriter w;
+  if (const std::optional<int> bos = load_tokenizer(dir / "tokenizer.json")->bos_id()) {
+    Value id;  // kvlm quantize takes it from config.json
     id.type = ValueType::kUint32;
-    if (const std::optional<int> bos = load_tokenizer(dir / "tokenizer.json")->bos_id()) {
-      id.data = int64_t{*bos};  // kvlm quantize takes it from config.json
-      w.add("tokenizer.ggml.bos_token_id", id);
-    }
-    add_tokenizer_data(w, d);
-    const auto out = temp(name);
-    w.write(out);
-    test::expect_matches_golden(*load_gguf_tokenizer(out), test::read_golden(dir / "golden.json"));
-    std::filesystem::remove(out);
+    id.data = int64_t{*bos};
+    w.add("tokenizer.ggml.bos_token_id", id);
   }
+  add_tokenizer_data(w, d);
+  const auto out = temp("vocab");
+  w.write(out);
+  test::expect_matches_golden(*load_gguf_tokenizer(out), test::read_golden(dir / "golden.json"));
+  std::filesystem::remove(out);
+}
+
+TEST(GgufWriter, TokenizerJsonReadsBackFromTheGgufAsHfEncodes) {
+  expect_gguf_vocabulary_matches_golden(test::data_dir() / "tokenizers" / "tiny_bpe", "default");
+  expect_gguf_vocabulary_matches_golden(test::data_dir() / "tokenizers" / "tiny_llama3_style", "llama3");
   // Llama 2's BPE falls back to bytes: a "llama" (SentencePiece) GGUF vocabulary, which kvlm does not write.
   EXPECT_THROW(gguf_tokenizer_data(test::data_dir() / "tokenizers" / "tiny_llama2_style" / "tokenizer.json", 1000), Error);
+}
+
+// The same with real vocabularies (../shared): GPT-2's, Llama 3's (128256 tokens) and Qwen3's, whose
+// pre-tokenizer llama.cpp calls qwen2.
+TEST(GgufWriter, RealTokenizerJsonReadsBackFromTheGgufAsHfEncodes) {
+  KVLM_REQUIRE_SHARED();
+  for (const auto& [name, pre] : {std::pair{"gpt2", "default"}, {"llama3", "llama3"}, {"qwen3", "qwen2"}})
+    expect_gguf_vocabulary_matches_golden(test::shared_dir() / "tokenizers" / name, pre);
 }
 
 TEST(GgufWriter, RefusesTypesItCannotWrite) {

@@ -123,8 +123,11 @@ gguf::GgufTokenizerData gguf_tokenizer_data(const std::filesystem::path& tokeniz
                                       [](const DecoderStep& s) { return s.kind == DecoderStep::Kind::kByteLevel; });
   if (c.model.byte_fallback || !byte_level)
     throw Error(file + " is not a byte-level BPE (GPT-2 style); kvlm quantize writes only those vocabularies into a GGUF.");
-  if (!c.normalizer.empty())
-    throw Error(file + " has a normalizer, which a GGUF byte-level BPE vocabulary cannot carry.");
+  // Qwen2/3 normalize to NFC first; llama.cpp's converter drops that step too (it matters only for
+  // text that is not already NFC). Any other normalizer changes the ids: refused.
+  if (!std::all_of(c.normalizer.begin(), c.normalizer.end(),
+                   [](const NormalizerStep& s) { return s.kind == NormalizerStep::Kind::kNfc; }))
+    throw Error(file + " has a normalizer other than NFC, which a GGUF byte-level BPE vocabulary cannot carry.");
   GgufTokenizerData d;
   d.model = "gpt2";
   const std::vector<std::string> pieces = PreTokenizer(c.pre_tokenizer).split(kPreTokenizerProbe);

@@ -19,7 +19,8 @@ std::unique_ptr<Tokenizer> load_gguf_tokenizer(const std::filesystem::path& path
 // tokenizer.ggml.pre names the llama.cpp pre-tokenizer that cuts a probe text as tokenizer.json does
 // (the converter hashes a probe's ids instead). Special-token ids are left to the caller (config.json).
 // Throws kvlm::Error for what the GGUF vocabulary cannot carry: SentencePiece-style BPE (byte fallback),
-// a normalizer, a pre-tokenizer llama.cpp has no name for, more tokens than vocab_size.
+// a normalizer other than NFC (dropped, as llama.cpp's converter drops it), a pre-tokenizer llama.cpp
+// has no name for, more tokens than vocab_size.
 gguf::GgufTokenizerData gguf_tokenizer_data(const std::filesystem::path& tokenizer_json, int vocab_size);
 
 }  // namespace kvlm
