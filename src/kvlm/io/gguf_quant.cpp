@@ -162,18 +162,8 @@ void dequantize_q3_k(const std::byte* block, float* out) {
   }
 }
 
-// Q4_K and Q5_K share 8 unsigned 6-bit scales and mins packed in 12 bytes:
-//   g < 4:  scale = s[g] & 63,                           min = s[g + 4] & 63
-//   g >= 4: scale = (s[g + 4] & 15) | (s[g - 4] >> 6) << 4, min = (s[g + 4] >> 4) | (s[g] >> 6) << 4
-void scale_min_k4(const uint8_t* s, int g, int* scale, int* min) {
-  if (g < 4) {
-    *scale = s[g] & 63;
-    *min = s[g + 4] & 63;
-  } else {
-    *scale = (s[g + 4] & 0x0F) | ((s[g - 4] >> 6) << 4);
-    *min = (s[g + 4] >> 4) | ((s[g] >> 6) << 4);
-  }
-}
+// Q4_K and Q5_K share 8 unsigned 6-bit scales and mins packed in 12 bytes: scale_min_k4 (drawn in
+// gguf_quant.hpp, where model/quantized.cpp's Q4_K dot product finds it too).
 
 struct BlockQ4_K {          // 144 bytes
   uint16_t d, dmin;          // fp16 super-block scales
