@@ -18,7 +18,7 @@ Outputs (deterministic for a given torch / gguf version):
   gpt2-tiny.f32.gguf         gpt2, F32, Conv1D weights transposed to (out, in), output = wte
   gpt2-tiny.bf16.gguf        same with 2-D weights in BF16 (and wpe in F16)
   quant_golden.gguf          blocks of every supported type next to gguf-py's dequantization, and
-                             the source values gguf-py quantized Q8_0, Q4_0 and Q4_1 from
+                             the source values gguf-py quantized Q8_0, Q4_0, Q4_1 and Q5_0 from
 
 With --families it instead writes model.f32.gguf into each family fixture of data/models/ (made by
 make_fixtures.py), converted from its config.json and model.safetensors the way
@@ -216,7 +216,7 @@ def write_quant_golden(path: Path) -> None:
     w = gguf.GGUFWriter(path, "kvlm-quant-golden")
     w.add_array("kvlm.golden.source", x.flatten().tolist()[:8])  # float array metadata, for the parser
     w.add_tensor("source", x)  # what Q8_0 / Q4_0 / Q4_1 below were quantized from (kvlm's quantize test)
-    for qtype in (Q.Q8_0, Q.Q4_0, Q.Q4_1, Q.BF16):
+    for qtype in (Q.Q8_0, Q.Q4_0, Q.Q4_1, Q.Q5_0, Q.BF16):
         q = gguf.quants.quantize(x, qtype)
         w.add_tensor(qtype.name.lower(), q, raw_dtype=qtype)
         w.add_tensor(qtype.name.lower() + ".expected", gguf.quants.dequantize(q, qtype).astype(np.float32))
