@@ -1,4 +1,4 @@
-// Chapter 08: weights kept in Q8_0/Q4_0/Q4_1/Q4_K/Q6_K blocks. The references, in order of trust:
+// Chapter 08: weights kept in Q8_0/Q4_0/Q4_1/Q5_0/Q4_K/Q6_K blocks. The references, in order of trust:
 //   - the blocks' values: gguf::dequantize, bit-exact against gguf-py (tests/io/test_gguf_quant.cpp);
 //   - the readable twin (dot_dequantized) against a float64 dot of those values;
 //   - the fast integer path against the twin, within the bound its one approximation allows, and
@@ -27,13 +27,13 @@
 namespace kvlm {
 namespace {
 
-constexpr uint32_t kQ4_0 = 2, kQ4_1 = 3, kQ8_0 = 8, kQ4_K = 12, kQ6_K = 14;
-constexpr bool is_k_quant(uint32_t type) { return type == kQ4_K || type == kQ6_K; }
+constexpr uint32_t kQ4_0 = 2, kQ4_1 = 3, kQ5_0 = 6, kQ8_0 = 8, kQ4_K = 12, kQ6_K = 14;
+constexpr bool kvlm_quantizes(uint32_t type) { return type == kQ8_0 || type == kQ4_0 || type == kQ4_1; }
 
 // A weight of `rows` rows of `blocks_per_row` blocks of `type`. Q8_0/Q4_0/Q4_1: random values
-// quantized by gguf::quantize (ggml's rounding). K-quants, which kvlm does not quantize: random bytes
-// (every bit pattern is a valid block) with each fp16 super-block scale (Q4_K's d and dmin, Q6_K's d)
-// set to a finite random value of either sign, as quant_golden.gguf's are.
+// quantized by gguf::quantize (ggml's rounding). Q5_0 and the K-quants, which kvlm does not quantize:
+// random bytes (every bit pattern is a valid block) with each fp16 scale (Q5_0's d, Q4_K's d and
+// dmin, Q6_K's d) set to a finite random value of either sign, as quant_golden.gguf's K-quants are.
 struct Blocks {
   std::vector<std::byte> bytes;
   QuantizedMatrix m;
@@ -49,7 +49,7 @@ Blocks random_blocks(uint32_t type, int64_t rows, int64_t blocks_per_row, uint32
   Blocks b;
   b.m = QuantizedMatrix{type, rows, blocks_per_row * gguf::supported_type_traits(type)->block_size, nullptr, nullptr};
   b.bytes.resize(b.m.bytes());
-  if (is_k_quant(type)) {
+  if (!kvlm_quantizes(type)) {
     std::uniform_int_distribution<int> byte(0, 255);
     std::uniform_real_distribution<float> scale(-0.01f, 0.01f);
     for (std::byte& v : b.bytes) v = static_cast<std::byte>(byte(rng));
@@ -183,7 +183,7 @@ TEST_P(QuantizedFormat, ExtremeBlocksDoNotOverflow) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Formats, QuantizedFormat, ::testing::Values(kQ8_0, kQ4_0, kQ4_1, kQ4_K, kQ6_K),
+INSTANTIATE_TEST_SUITE_P(Formats, QuantizedFormat, ::testing::Values(kQ8_0, kQ4_0, kQ4_1, kQ5_0, kQ4_K, kQ6_K),
                          [](const auto& info) { return gguf::ggml_type_name(info.param); });
 
 TEST(QuantizeActivations, OneHandWorkedBlock) {
@@ -245,13 +245,13 @@ TEST(LinearWeight, ViewsAndRows) {
   EXPECT_EQ(blocks.row(9), all.row(9));
 }
 
-// The K-quant blocks of quant_golden.gguf (4 rows of 256 values, random bytes with finite scales)
-// kept as blocks: widened whole by dequantize_rows they equal gguf-py's dequantization (exact, as in
+// The blocks of quant_golden.gguf that kvlm does not quantize itself (Q5_0: 4 rows of 96 values
+// quantized by gguf-py; Q4_K, Q6_K: 4 rows of 256, random bytes with finite scales) kept as blocks: widened whole by dequantize_rows they equal gguf-py's dequantization (exact, as in
 // tests/io/test_gguf_quant.cpp), and the fast path's dot against gguf-py's values stays within the
 // bound of rounding x to 16 bits.
-class KQuantGolden : public ::testing::TestWithParam<const char*> {};
+class GoldenBlocks : public ::testing::TestWithParam<const char*> {};
 
-TEST_P(KQuantGolden, BlocksMatchGgufPy) {
+TEST_P(GoldenBlocks, MatchGgufPy) {
   const gguf::GgufFile file(test::data_dir() / "gguf" / "quant_golden.gguf");
   const gguf::TensorInfo* info = file.find_tensor(GetParam());
   const gguf::TensorInfo* expected = file.find_tensor(std::string(GetParam()) + ".expected");
@@ -280,7 +280,7 @@ TEST_P(KQuantGolden, BlocksMatchGgufPy) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Types, KQuantGolden, ::testing::Values("q4_k", "q6_k"));
+INSTANTIATE_TEST_SUITE_P(Types, GoldenBlocks, ::testing::Values("q5_0", "q4_k", "q6_k"));
 
 // ---- Whole models: the quantized fixtures in data/gguf, computed on their blocks.
 

@@ -3,6 +3,8 @@
 //   Q4_0  [d: fp16][16 bytes of nibbles]          x = d * (q - 8)      q in 0..15
 //   Q4_1  [d: fp16][m: fp16][16 bytes of nibbles] x = d * q + m
 //     byte j of the nibbles holds value j (low nibble) and value j + 16 (high nibble);
+//   Q5_0  [d: fp16][qh: 4 bytes][16 bytes of nibbles] x = d * (q - 16)     q in 0..31,
+//     nibbles as Q4_0's, and value j's fifth bit is bit j of qh (a little-endian uint32);
 //   Q4_K  [d: fp16][dmin: fp16][12 bytes: 8 scales, 8 mins][128 bytes of nibbles], 256 values:
 //     sub-block g of 32 (g = 0..7): x = (d * scale_g) * q - dmin * min_g      q in 0..15,
 //     byte 32c + l holds value 64c + l (low nibble) and value 64c + 32 + l (high nibble);
@@ -27,10 +29,10 @@
 namespace kvlm {
 namespace {
 
-constexpr uint32_t kQ4_0 = 2, kQ4_1 = 3, kQ8_0 = 8, kQ4_K = 12, kQ6_K = 14;
+constexpr uint32_t kQ4_0 = 2, kQ4_1 = 3, kQ5_0 = 6, kQ8_0 = 8, kQ4_K = 12, kQ6_K = 14;
 constexpr int kQK = 32;      // values per block of x (and of Q8_0, Q4_0, Q4_1)
 constexpr int kQK_K = 256;   // values per K-quant super-block: kQK_K / kQK = 8 blocks of x
-constexpr int64_t kQ8_0Bytes = 34, kQ4_KBytes = 144, kQ6_KBytes = 210;
+constexpr int64_t kQ8_0Bytes = 34, kQ5_0Bytes = 22, kQ4_KBytes = 144, kQ6_KBytes = 210;
 constexpr int kQ4_KScales = 4, kQ4_KQs = 16;                   // byte offsets in a Q4_K block
 constexpr int kQ6_KQh = 128, kQ6_KScales = 192, kQ6_KD = 208;  // byte offsets in a Q6_K block
 
@@ -79,6 +81,25 @@ struct Plain {
       int32_t dot = 0;
       for (int j = 0; j < kQK / 2; ++j) dot += (qs[j] & 0x0F) * q[j] + (qs[j] >> 4) * q[j + kQK / 2];
       sum += d * x.d[b] * static_cast<float>(dot) + m * x.s[b];
+    }
+    return sum;
+  }
+
+  // Q5_0 is Q4_0 with a fifth bit and m = -16 d.
+  static float dot_q5_0(const std::byte* row, int64_t blocks, const QuantizedActivations& x) {
+    float sum = 0.0f;
+    for (int64_t b = 0; b < blocks; ++b) {
+      const std::byte* block = row + b * kQ5_0Bytes;
+      const float d = half(block);
+      const uint32_t qh = load_le<uint32_t>(block + 2);
+      const uint8_t* qs = bytes(block + 6);
+      const int16_t* q = &x.q[b * kQK];
+      int32_t dot = 0;
+      for (int j = 0; j < kQK / 2; ++j) {
+        const int lo = (qs[j] & 0x0F) | (((qh >> j) & 1) << 4), hi = (qs[j] >> 4) | (((qh >> (j + 16)) & 1) << 4);
+        dot += lo * q[j] + hi * q[j + kQK / 2];
+      }
+      sum += d * x.d[b] * static_cast<float>(dot) - 16.0f * d * x.s[b];
     }
     return sum;
   }
@@ -159,6 +180,14 @@ __m256i high_half_i8(__m256i v) { return _mm256_cvtepi8_epi16(_mm256_extracti128
 // Each byte shifted right by n (a shift of 16-bit lanes, then the bits that came from the
 // neighbouring byte masked off by the caller).
 __m256i shift_right(__m256i v, int n) { return _mm256_srl_epi16(v, _mm_cvtsi32_si128(n)); }
+// 16 int16 lanes, lane i = 16 where bit i of `bits` is set, else 0 (Q5_0's fifth bits).
+__m256i fifth_bits(uint32_t bits) {
+  const __m256i lane_bit = _mm256_setr_epi16(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384,
+                                             static_cast<int16_t>(0x8000));
+  const __m256i masked = _mm256_and_si256(_mm256_set1_epi16(static_cast<int16_t>(bits & 0xFFFF)), lane_bit);
+  const __m256i set = _mm256_cmpeq_epi16(masked, lane_bit);
+  return _mm256_and_si256(set, _mm256_set1_epi16(16));
+}
 
 struct Avx2 {
   static float dot_q8_0(const std::byte* row, int64_t blocks, const QuantizedActivations& x) {
@@ -185,6 +214,24 @@ struct Avx2 {
                                  _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(nibbles, 4), mask)), &x.q[b * kQK]);
       acc = _mm256_fmadd_ps(_mm256_set1_ps(d * x.d[b]), dot, acc);
       offsets += m * x.s[b];
+    }
+    return horizontal_sum(acc) + offsets;
+  }
+
+  static float dot_q5_0(const std::byte* row, int64_t blocks, const QuantizedActivations& x) {
+    const __m128i mask = _mm_set1_epi8(0x0F);
+    __m256 acc = _mm256_setzero_ps();
+    float offsets = 0.0f;
+    for (int64_t b = 0; b < blocks; ++b) {
+      const std::byte* block = row + b * kQ5_0Bytes;
+      const float d = half(block);
+      const uint32_t qh = load_le<uint32_t>(block + 2);
+      const __m128i nibbles = load16(block + 6);
+      const __m256i lo = _mm256_or_si256(_mm256_cvtepu8_epi16(_mm_and_si128(nibbles, mask)), fifth_bits(qh));
+      const __m256i hi = _mm256_or_si256(_mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(nibbles, 4), mask)),
+                                         fifth_bits(qh >> 16));
+      acc = _mm256_fmadd_ps(_mm256_set1_ps(d * x.d[b]), dot_i16(lo, hi, &x.q[b * kQK]), acc);
+      offsets += -16.0f * d * x.s[b];
     }
     return horizontal_sum(acc) + offsets;
   }
@@ -251,6 +298,7 @@ float dot_int_with(const QuantizedMatrix& w, int64_t row, const QuantizedActivat
   assert(x.cols == w.cols);
   switch (w.type) {
     case kQ8_0: return Kernels::dot_q8_0(w.row(row), w.cols / kQK, x);
+    case kQ5_0: return Kernels::dot_q5_0(w.row(row), w.cols / kQK, x);
     case kQ4_K: return Kernels::dot_q4_k(w.row(row), w.cols / kQK_K, x);
     case kQ6_K: return Kernels::dot_q6_k(w.row(row), w.cols / kQK_K, x);
     default: return Kernels::dot_q4(w.row(row), w.cols / kQK, w.block_bytes(), w.type == kQ4_1, x);
@@ -260,7 +308,7 @@ float dot_int_with(const QuantizedMatrix& w, int64_t row, const QuantizedActivat
 }  // namespace
 
 bool QuantizedMatrix::supports(uint32_t type) {
-  return type == kQ8_0 || type == kQ4_0 || type == kQ4_1 || type == kQ4_K || type == kQ6_K;
+  return type == kQ8_0 || type == kQ4_0 || type == kQ4_1 || type == kQ5_0 || type == kQ4_K || type == kQ6_K;
 }
 
 int64_t QuantizedMatrix::block_values() const { return gguf::supported_type_traits(type)->block_size; }

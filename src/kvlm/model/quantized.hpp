@@ -1,5 +1,5 @@
 // QuantizedMatrix (chapter 08): a weight kept as the GGUF file stores it, in ggml blocks (Q8_0, Q4_0,
-// Q4_1 of 32 values; the K-quants Q4_K and Q6_K of 256), read in place from the mapped file, and the
+// Q4_1, Q5_0 of 32 values; the K-quants Q4_K and Q6_K of 256), read in place from the mapped file, and the
 // two ways to multiply it by a vector:
 //   - dot_dequantized, the readable twin: widen one block to floats, dot it with x, next block;
 //   - dot_int, the fast path: x is first rounded to 16-bit integer blocks of 32 of its own (once per
@@ -25,7 +25,7 @@
 namespace kvlm {
 
 struct QuantizedMatrix {
-  uint32_t type = 0;                 // ggml type id: 8 Q8_0, 2 Q4_0, 3 Q4_1, 12 Q4_K, 14 Q6_K
+  uint32_t type = 0;                 // ggml type id: 8 Q8_0, 2 Q4_0, 3 Q4_1, 6 Q5_0, 12 Q4_K, 14 Q6_K
   int64_t rows = 0, cols = 0;        // [out, in] as HF's weight; cols a multiple of block_values()
   const std::byte* data = nullptr;   // rows * row_bytes() bytes, row after row, as in the file
   std::shared_ptr<const void> owner;  // keeps `data` alive: the mapped file
@@ -33,7 +33,7 @@ struct QuantizedMatrix {
   // The ggml types kept quantized in memory (other types are widened to fp32 at load).
   static bool supports(uint32_t type);
   int64_t block_values() const;  // 32, or 256 for the K-quants
-  int64_t block_bytes() const;   // 34 (Q8_0), 18 (Q4_0), 20 (Q4_1), 144 (Q4_K), 210 (Q6_K)
+  int64_t block_bytes() const;   // 34 (Q8_0), 18 (Q4_0), 20 (Q4_1), 22 (Q5_0), 144 (Q4_K), 210 (Q6_K)
   int64_t row_bytes() const { return cols / block_values() * block_bytes(); }
   size_t bytes() const { return static_cast<size_t>(rows * row_bytes()); }
   const std::byte* row(int64_t r) const { return data + r * row_bytes(); }
@@ -45,7 +45,7 @@ float dot_dequantized(const QuantizedMatrix& w, int64_t row, const float* x);
 
 // x rounded to 16 bits for the fast path, in blocks of 32 like the weights', with fp32 scales:
 //   x[i] ~ d[b] * q[i],  d[b] = max|x in block b| / 32767,  q[i] = round(x[i] / d[b]) in -32767..32767,
-// and s[b] = d[b] * (sum of block b's q), which the offsets of Q4_0, Q4_1 and Q4_K multiply.
+// and s[b] = d[b] * (sum of block b's q), which the offsets of Q4_0, Q4_1, Q5_0 and Q4_K multiply.
 struct QuantizedActivations {
   int64_t cols = 0;
   std::vector<int16_t> q;  // cols
