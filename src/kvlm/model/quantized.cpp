@@ -1,15 +1,15 @@
 // QuantizedMatrix; see quantized.hpp. The block layouts are drawn in io/gguf_quant.cpp:
-//   Q8_0  [d: fp16][q: 32 x int8]                 x = d * q
-//   Q4_0  [d: fp16][16 bytes of nibbles]          x = d * (q - 8)      q in 0..15
-//   Q4_1  [d: fp16][m: fp16][16 bytes of nibbles] x = d * q + m
+//   Q8_0  [d: fp16][q: 32 x int8]                      x = d * q
+//   Q4_0  [d: fp16][16 bytes of nibbles]               x = d * (q - 8)      q in 0..15
+//   Q4_1  [d: fp16][m: fp16][16 bytes of nibbles]      x = d * q + m
 //     byte j of the nibbles holds value j (low nibble) and value j + 16 (high nibble);
-//   Q5_0  [d: fp16][qh: 4 bytes][16 bytes of nibbles] x = d * (q - 16)     q in 0..31,
+//   Q5_0  [d: fp16][qh: 4 bytes][16 bytes of nibbles]  x = d * (q - 16)     q in 0..31,
 //     nibbles as Q4_0's, and value j's fifth bit is bit j of qh (a little-endian uint32);
 //   Q4_K  [d: fp16][dmin: fp16][12 bytes: 8 scales, 8 mins][128 bytes of nibbles], 256 values:
-//     sub-block g of 32 (g = 0..7): x = (d * scale_g) * q - dmin * min_g      q in 0..15,
+//     sub-block g of 32 (g = 0..7):  x = (d * scale_g) * q - dmin * min_g     q in 0..15,
 //     byte 32c + l holds value 64c + l (low nibble) and value 64c + 32 + l (high nibble);
 //   Q6_K  [ql: 128 bytes][qh: 64 bytes][16 x int8 scales][d: fp16], 256 values:
-//     sub-block g of 16 (g = 0..15): x = (d * scales[g]) * q             q in -32..31,
+//     sub-block g of 16 (g = 0..15): x = (d * scales[g]) * q                 q in -32..31,
 //     value 128h + 32j + l: low 4 bits in ql[64h + 32(j % 2) + l] >> 4(j / 2), high 2 bits in
 //     qh[32h + l] >> 2j, q = (low | high << 4) - 32.
 // The fast path works on 32 values at a time, x's block b: a K-quant super-block covers 8 of them.
@@ -30,7 +30,7 @@ namespace kvlm {
 namespace {
 
 constexpr uint32_t kQ4_0 = 2, kQ4_1 = 3, kQ5_0 = 6, kQ8_0 = 8, kQ4_K = 12, kQ6_K = 14;
-constexpr int kQK = 32;      // values per block of x (and of Q8_0, Q4_0, Q4_1)
+constexpr int kQK = 32;      // values per block of x (and of Q8_0, Q4_0, Q4_1, Q5_0)
 constexpr int kQK_K = 256;   // values per K-quant super-block: kQK_K / kQK = 8 blocks of x
 constexpr int64_t kQ8_0Bytes = 34, kQ5_0Bytes = 22, kQ4_KBytes = 144, kQ6_KBytes = 210;
 constexpr int kQ4_KScales = 4, kQ4_KQs = 16;                   // byte offsets in a Q4_K block
@@ -54,7 +54,8 @@ int q6_k_value(const std::byte* block, int h, int j, int l) {
 }
 
 // ---- The plain path: one row of w against x, block by block, in integers, one value at a time.
-// No sum overflows int32: |x's q| <= 32767, so 32 products of |w's q| <= 128 stay under 1.4e8.
+// No sum overflows int32: |x's q| <= 32767, so 32 products of |w's q| <= 128 stay under 1.4e8
+// (Q6_K's scaled sums, which can reach 2.1e9, are taken in int64: see dot_q6_k).
 // (Structs of static functions, so that dot_int_with picks a set of kernels as a template argument.)
 struct Plain {
   static float dot_q8_0(const std::byte* row, int64_t blocks, const QuantizedActivations& x) {
