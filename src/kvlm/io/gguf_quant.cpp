@@ -190,15 +190,19 @@ struct BlockQ4_K {          // 144 bytes
 // Group g = v / 32; v = c * 64 + s * 32 + l: q = (qs[c * 32 + l] >> 4s) & 15
 // (byte c*32+l holds value c*64+l in its low nibble and c*64+32+l in its high one).
 //   x[v] = (d * scale) * q - dmin * min
+// Written group by group (c = g / 2, s = g % 2): prefill widens Q4_K tiles with it (model/linear.cpp).
 void dequantize_q4_k(const std::byte* block, float* out) {
   const auto b = load_block<BlockQ4_K>(block);
   const float d = fp16_to_fp32(b.d), dmin = fp16_to_fp32(b.dmin);
-  for (int v = 0; v < kQK_K; ++v) {
+  for (int g = 0; g < kQK_K / 32; ++g) {
     int scale = 0, min = 0;
-    scale_min_k4(b.scales, v / 32, &scale, &min);
-    const int c = v / 64, s = (v / 32) % 2, l = v % 32;
-    const float q = static_cast<float>((b.qs[c * 32 + l] >> (4 * s)) & 0x0F);
-    out[v] = (d * static_cast<float>(scale)) * q - dmin * static_cast<float>(min);
+    scale_min_k4(b.scales, g, &scale, &min);
+    const float dl = d * static_cast<float>(scale), ml = dmin * static_cast<float>(min);
+    const int c = g / 2, s = g % 2;
+    for (int l = 0; l < 32; ++l) {
+      const float q = static_cast<float>((b.qs[c * 32 + l] >> (4 * s)) & 0x0F);
+      out[g * 32 + l] = dl * q - ml;
+    }
   }
 }
 
@@ -233,15 +237,21 @@ struct BlockQ6_K {          // 210 bytes
 // v = h * 128 + r (h in 0..1, r in 0..127): low 4 bits = (ql[h * 64 + r % 64] >> 4 * (r / 64)) & 15,
 // high 2 bits = (qh[h * 32 + r % 32] >> 2 * (r / 32)) & 3;  q = (low | high << 4) - 32, in -32..31.
 //   x[v] = (d * scales[v / 16]) * q
+// Written 32 values (r / 32 = j) at a time: prefill widens Q6_K tiles with it (model/linear.cpp).
 void dequantize_q6_k(const std::byte* block, float* out) {
   const auto b = load_block<BlockQ6_K>(block);
   const float d = fp16_to_fp32(b.d);
-  for (int v = 0; v < kQK_K; ++v) {
-    const int h = v / 128, r = v % 128;
-    const int low = (b.ql[h * 64 + r % 64] >> (4 * (r / 64))) & 0x0F;
-    const int high = (b.qh[h * 32 + r % 32] >> (2 * (r / 32))) & 3;
-    const float q = static_cast<float>((low | (high << 4)) - 32);
-    out[v] = (d * static_cast<float>(b.scales[v / 16])) * q;
+  for (int h = 0; h < 2; ++h) {
+    for (int j = 0; j < 4; ++j) {  // r = 32 j + l, so r % 64 = 32 (j % 2) + l and r % 32 = l
+      float* y = out + h * 128 + j * 32;
+      const int g = 8 * h + 2 * j;  // v / 16 for the first 16 of these 32 values, g + 1 for the rest
+      const float dl[2] = {d * static_cast<float>(b.scales[g]), d * static_cast<float>(b.scales[g + 1])};
+      for (int l = 0; l < 32; ++l) {
+        const int low = (b.ql[h * 64 + 32 * (j % 2) + l] >> (4 * (j / 2))) & 0x0F;
+        const int high = (b.qh[h * 32 + l] >> (2 * j)) & 3;
+        y[l] = dl[l / 16] * static_cast<float>((low | (high << 4)) - 32);
+      }
+    }
   }
 }
 
