@@ -1,8 +1,8 @@
 // Chapter 08: weights kept in Q8_0/Q4_0/Q4_1/Q5_0/Q4_K/Q6_K blocks. The references, in order of trust:
 //   - the blocks' values: gguf::dequantize, bit-exact against gguf-py (tests/io/test_gguf_quant.cpp);
 //   - the readable twin (dot_dequantized) against a float64 dot of those values;
-//   - the fast integer path against the twin, within the bound its one approximation allows, and
-//     its AVX2 kernels against the plain C++ ones (dot_int_plain);
+//   - the fast integer path against that float64 dot and the twin, within the bound its one
+//     approximation allows, and its AVX2 kernels against the plain C++ ones (dot_int_plain);
 //   - whole models on their quantized path against the same file widened to fp32 (--dequantize),
 //     which the GGUF suites verify against HF; and the chapter 06 equivalences on the quantized path.
 #include <gtest/gtest.h>
@@ -100,6 +100,12 @@ std::vector<float> term_sizes(const QuantizedMatrix& w, int64_t r) {
   return v;
 }
 
+// The fast path's fp32 rounding, as a fraction of the magnitude of its terms (sum |term_i x_i|):
+// its integer sums are exact (quantized.cpp bounds them), then each block's scale d_w * d_x, the
+// int32 -> float conversion, the offset term and the final horizontal sum round a few times, and each
+// add into accumulators of at most cols / 32 terms once: at most cols / 32 + 8 roundings of 2^-24.
+double fast_path_rounding(int64_t cols) { return static_cast<double>(cols / 32 + 8) * 0x1p-24; }
+
 class QuantizedFormat : public ::testing::TestWithParam<uint32_t> {};
 
 TEST_P(QuantizedFormat, ReadableTwinIsTheDotOfTheDequantizedRow) {
@@ -123,24 +129,26 @@ TEST_P(QuantizedFormat, FastPathWithinTheBoundOfRoundingXTo16Bits) {
   const QuantizedActivations xq = quantize_activations(x);
   for (int64_t r = 0; r < w.m.rows; ++r) {
     const std::vector<float> v = row_values(w.m, r), terms = term_sizes(w.m, r);
-    // Rounding moves each x[i] by at most half its block's step d_x / 2, so the dot moves by at
-    // most sum |w_i| d_x / 2 (the integer sums are exact: quantized.cpp bounds them); plus fp32
-    // summation, 2^-20 of the terms' sum of |term_i x_i| (generous for at most 1280 terms, which
-    // both paths add in blocks of 32 or fewer).
-    double bound = 0, magnitude = 0;
+    // Against the exact dot of the row's values (float64): rounding moves each x[i] by at most half
+    // its block's step d_x / 2, so the dot moves by at most sum |w_i| d_x / 2; plus fp32 rounding.
+    double want = 0, bound = 0, magnitude = 0;
     for (int64_t i = 0; i < w.m.cols; ++i) {
+      want += double(v[i]) * x[i];
       bound += std::abs(v[i]) * xq.d[i / 32] / 2;
       magnitude += std::abs(double(terms[i]) * x[i]);
     }
-    const float readable = dot_dequantized(w.m, r, x.data());
-    EXPECT_NEAR(dot_int(w.m, r, xq), readable, bound + 0x1p-20 * magnitude) << "row " << r;
+    EXPECT_NEAR(dot_int(w.m, r, xq), want, bound + fast_path_rounding(w.m.cols) * magnitude) << "row " << r;
+    // And against the readable twin, whose own fp32 sum adds at most cols roundings.
+    const double twin_rounding = static_cast<double>(w.m.cols) * 0x1p-24 * magnitude;
+    EXPECT_NEAR(dot_int(w.m, r, xq), dot_dequantized(w.m, r, x.data()),
+                bound + fast_path_rounding(w.m.cols) * magnitude + twin_rounding) << "row " << r;
     EXPECT_NE(dot_int(w.m, r, xq), 0.0f);  // not vacuous: a real product
   }
 }
 
 TEST_P(QuantizedFormat, Avx2KernelsMatchThePlainOnes) {
-  // The same integer sums (exact in both), scaled and added in fp32 in another order: 2^-20 of the
-  // terms' magnitude. Where the build has no AVX2, dot_int is dot_int_plain and this is trivially true.
+  // The same integer sums (exact in both), scaled and added in fp32 in another order: each within
+  // fast_path_rounding of the exact sum. Where the build has no AVX2, dot_int is dot_int_plain.
   const Blocks w = random_blocks(GetParam(), 16, 4, 8);
   std::vector<float> x = random_vector(w.m.cols, 9);
   x[70] = -40.0f;
@@ -149,7 +157,8 @@ TEST_P(QuantizedFormat, Avx2KernelsMatchThePlainOnes) {
     const std::vector<float> terms = term_sizes(w.m, r);
     double magnitude = 0;
     for (int64_t i = 0; i < w.m.cols; ++i) magnitude += std::abs(double(terms[i]) * x[i]);
-    EXPECT_NEAR(dot_int(w.m, r, xq), dot_int_plain(w.m, r, xq), 0x1p-20 * magnitude) << "row " << r;
+    const double allowed = 2 * fast_path_rounding(w.m.cols) * magnitude;
+    EXPECT_NEAR(dot_int(w.m, r, xq), dot_int_plain(w.m, r, xq), allowed) << "row " << r;
   }
 }
 
@@ -172,11 +181,13 @@ TEST_P(QuantizedFormat, ExtremeBlocksDoNotOverflow) {
     for (int64_t r = 0; r < w.m.rows; ++r) {
       const std::vector<float> v = row_values(w.m, r), terms = term_sizes(w.m, r);
       double want = 0, magnitude = 0;
-      for (int64_t i = 0; i < w.m.cols; ++i) want += double(v[i]) * x[i], magnitude += std::abs(double(terms[i]) * x[i]);
-      // The integer sums are exact (an overflow would be off by ~2^32), so only fp32 rounding remains,
-      // 2^-24 of the magnitude each time: d_x (1 / 32767 is not a float), a few in each block's scale
-      // d_w * d_x, and one per add into accumulators of at most cols / 32 terms.
-      const double allowed = (w.m.cols / 32 + 8) * 0x1p-24 * magnitude;
+      for (int64_t i = 0; i < w.m.cols; ++i) {
+        want += double(v[i]) * x[i];
+        magnitude += std::abs(double(terms[i]) * x[i]);
+      }
+      // An overflow would be off by ~2^32; only fp32 rounding remains (d_x = fp32(1 / 32767) moves x
+      // by 2^-24 of itself, one more rounding).
+      const double allowed = (fast_path_rounding(w.m.cols) + 0x1p-24) * magnitude;
       EXPECT_NEAR(dot_int(w.m, r, xq), want, allowed) << "fill " << int(fill) << " row " << r;
       EXPECT_NEAR(dot_int_plain(w.m, r, xq), want, allowed) << "fill " << int(fill) << " row " << r;
     }
@@ -225,8 +236,10 @@ TEST_P(QuantizedFormat, LinearOnBlocksMatchesLinearOnTheirFp32Values) {
           bound += std::abs(fp32(r, i)) * xq.d[i / 32] / 2;
           magnitude += std::abs(double(terms[i]) * x(t, i));
         }
-        // Integer dots (T <= 8) round x to 16 bits; fp32 tiles (T > 8) compute the fp32 product itself.
-        const double allowed = (T <= 8 ? bound : 0.0) + 0x1p-20 * magnitude;
+        // Integer dots (T <= 8) round x to 16 bits and add fast_path_rounding; fp32 tiles (T > 8) compute
+        // the fp32 product itself, in other slices. Either side's fp32 sums: at most cols roundings.
+        const double allowed =
+            (T <= 8 ? bound + fast_path_rounding(cols) * magnitude : 0.0) + 2 * cols * 0x1p-24 * magnitude;
         ASSERT_NEAR(got(t, r), want(t, r), allowed) << "T=" << T << " row " << r;
       }
     }
@@ -246,7 +259,8 @@ TEST(LinearWeight, ViewsAndRows) {
 }
 
 // The blocks of quant_golden.gguf that kvlm does not quantize itself (Q5_0: 4 rows of 96 values
-// quantized by gguf-py; Q4_K, Q6_K: 4 rows of 256, random bytes with finite scales) kept as blocks: widened whole by dequantize_rows they equal gguf-py's dequantization (exact, as in
+// quantized by gguf-py; Q4_K, Q6_K: 4 rows of 256, random bytes with finite scales) kept as blocks:
+// widened whole by dequantize_rows they equal gguf-py's dequantization (exact, as in
 // tests/io/test_gguf_quant.cpp), and the fast path's dot against gguf-py's values stays within the
 // bound of rounding x to 16 bits.
 class GoldenBlocks : public ::testing::TestWithParam<const char*> {};
@@ -275,8 +289,9 @@ TEST_P(GoldenBlocks, MatchGgufPy) {
       bound += std::abs(v) * xq.d[i / 32] / 2;                       // x's 16-bit rounding
       magnitude += std::abs(double(terms[i]) * x[i]);
     }
-    EXPECT_NEAR(dot_int(w, r, xq), dot, bound + 0x1p-20 * magnitude) << "row " << r;  // + fp32 sums
-    EXPECT_NEAR(dot_int_plain(w, r, xq), dot, bound + 0x1p-20 * magnitude) << "row " << r;
+    const double allowed = bound + fast_path_rounding(w.cols) * magnitude;  // as in FastPathWithin...
+    EXPECT_NEAR(dot_int(w, r, xq), dot, allowed) << "row " << r;
+    EXPECT_NEAR(dot_int_plain(w, r, xq), dot, allowed) << "row " << r;
   }
 }
 
