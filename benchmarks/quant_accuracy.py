@@ -30,6 +30,9 @@ ROOT = Path(__file__).resolve().parents[1]
 RELEASE = ROOT / "models/SmolLM2-135M-Instruct.Q4_1.gguf"
 TEXT = Path("/usr/share/common-licenses/GPL-3")
 TYPES = ["q8_0", "q4_1", "q4_0"]  # each made from the F32 file
+# llama-quantize also makes Q4_K_M: Q4_K/Q6_K where a row is a multiple of 256 values (SmolLM2's
+# 1536-wide ffn_down), and its fallbacks (Q5_0, Q8_0) for the 576-wide rest.
+LLAMA_TYPES = TYPES + ["q4_k_m"]
 
 
 def run(cmd: list) -> str:
@@ -139,7 +142,7 @@ def accuracy_table(kvlm: Path, model: Path, text: Path, ctx: int, threads: int, 
     tools = llama_cpp_tools() if llama_cpp else None
     if tools:
         files += [("llama-quantize", t.upper(), llama_quantize(tools, f32, t, out_dir / f"{stem}.{t.upper()}.llama.gguf"))
-                  for t in TYPES]
+                  for t in LLAMA_TYPES]
         base_logits = out_dir / f"{stem}.F32.kld"
 
     rows = []

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "kvlm/error.hpp"
+#include "kvlm/io/gguf.hpp"
 #include "kvlm/threads.hpp"
 
 namespace kvlm::cli {
@@ -43,7 +44,11 @@ std::unique_ptr<Tokenizer> find_tokenizer(const std::filesystem::path& model, co
   if (fs::is_directory(model)) {
     candidates = {model / "tokenizer.json", model / "tokenizer.model"};
   } else if (model.extension() == ".gguf") {
-    candidates = {model};
+    // A GGUF without a vocabulary (tokenizer.ggml.model "no_vocab", as kvlm quantize writes a folder
+    // that has no tokenizer.json) is a model without a tokenizer, like that folder.
+    const gguf::GgufFile file(model);
+    const gguf::Value* vocab = file.find("tokenizer.ggml.model");
+    if (!vocab || vocab->as_string() != "no_vocab") candidates = {model};
   } else {
     candidates = {model.parent_path() / "tokenizer.bin", model.parent_path() / "tokenizer.model",
                   model.parent_path() / "tokenizer.json"};

@@ -473,7 +473,7 @@ TEST_F(BadFiles, Issue14NanOrInfInAWeightStopsGenerateLogitsAndCompareNamingTheL
                                    " first produced NaN or Inf, at position 0 (token id 1); "
                                    "check the weights with --check-tensors";
       EXPECT_EQ(generation_error({1, 2, 3}, 5), expected);
-      for (const std::string& args : {"generate --prompt-ids 1,2,3 -n 5 --json", "generate --prompt-ids 1,2,3 -n 5 --no-cache",
+      for (const char* args : {"generate --prompt-ids 1,2,3 -n 5 --json", "generate --prompt-ids 1,2,3 -n 5 --no-cache",
                                       "logits --prompt-ids 1,2,3 --json"})
         expect_cli_error(args, expected);
       expect_cli_error("compare --reference " + (good_ / "reference.safetensors").string(), "the logits are not finite: " + where);

@@ -339,5 +339,47 @@ TEST(Cli, PerplexityBadInputIsRefused) {
                        "the base model's vocabulary has 384 tokens and the model's 256");
 }
 
+// kvlm quantize -m FOLDER: what it cannot read or cannot write is refused in one sentence, and no
+// file is left behind.
+TEST(Cli, QuantizeBadFolderIsRefused) {
+  const auto tmp = std::filesystem::temp_directory_path() / ("kvlm_quantize_bad_" + std::to_string(getpid()));
+  std::filesystem::create_directories(tmp / "empty");
+  const std::string out = (tmp / "out.gguf").string();
+  expect_input_error(run("quantize --type q8_0 -o " + out + " -m " + (tmp / "empty").string()), "has no config.json");
+  std::filesystem::create_directories(tmp / "bert");
+  std::ofstream(tmp / "bert" / "config.json") << R"({"model_type": "bert", "hidden_size": 32})";
+  expect_input_error(run("quantize --type q8_0 -o " + out + " -m " + (tmp / "bert").string()),
+                     "model_type \"bert\" is not supported");
+  // Gemma 3 with query_pre_attn_scalar 256 (not head_dim): llama.cpp's gemma3 keys cannot say so.
+  expect_input_error(run("quantize --type q8_0 -o " + out + " -m " + (test::data_dir() / "models" / "gemma3").string()),
+                     "sets query_pre_attn_scalar to a value that llama.cpp's gemma3 keys cannot carry");
+  expect_input_error(run("quantize --type q8_0 -o " + out + " -m " + (test::data_dir() / "models" / "llama-mha" / "llama2c.bin").string()),
+                     "is neither an HF model folder nor a .gguf file");
+  EXPECT_FALSE(std::filesystem::exists(out));
+  EXPECT_FALSE(std::filesystem::exists(out + ".partial"));
+  EXPECT_FALSE(std::filesystem::exists(out + ".unchecked"));
+  std::filesystem::remove_all(tmp);
+}
+
+// A folder without tokenizer.json: one warning line, and the GGUF runs as the folder does, on
+// --prompt-ids (the same greedy ids: F32 keeps every weight), or on text with -t.
+TEST(Cli, QuantizeFolderWithoutTokenizerWarnsAndRunsOnIds) {
+  const std::string out = (std::filesystem::temp_directory_path() / ("kvlm_quantize_novocab_" + std::to_string(getpid()) + ".gguf")).string();
+  const Result q = run("quantize -m " + kModel + " --type f32 -o " + out);
+  ASSERT_EQ(q.code, 0) << q.err;
+  EXPECT_EQ(q.err.rfind("warning: ", 0), 0u) << q.err;
+  EXPECT_NE(q.err.find("has no tokenizer.json"), std::string::npos) << q.err;
+  EXPECT_EQ(std::count(q.err.begin(), q.err.end(), '\n'), 1) << q.err;
+  const std::string ids = " --prompt-ids 1,5,7 -n 6 --temp 0 --json";
+  const Result a = run("generate -m " + kModel + ids), b = run("generate -m " + out + ids);
+  ASSERT_EQ(b.code, 0) << b.err;
+  EXPECT_EQ(nlohmann::json::parse(a.out)["generated_ids"], nlohmann::json::parse(b.out)["generated_ids"]);
+  expect_input_error(run("generate -m " + out + " -p hello -n 2"), "no tokenizer found beside");
+  const Result text = run("generate -m " + out + " -t " + kTok + " -p zq -n 2 --temp 0");
+  EXPECT_EQ(text.code, 0) << text.err;
+  EXPECT_EQ(text.out, run("generate -m " + kModel + " -t " + kTok + " -p zq -n 2 --temp 0").out);
+  std::filesystem::remove(out);
+}
+
 }  // namespace
 }  // namespace kvlm

@@ -42,7 +42,8 @@ Generation generate_cached(const Model& model, std::span<const int> prompt, cons
     const auto t0 = std::chrono::steady_clock::now();
     // NEW: feed only what the cache has not seen: the whole prompt first (prefill), then one token.
     const std::span<const int> fresh = std::span<const int>(sequence).subspan(cache.length());
-    const Matrix logits = forward(model, fresh, /*start_pos=*/cache.length(), &cache, observed);  // [fresh, V]
+    // NEW: only the newest position's logits: a prefill skips the output head for the rest.
+    const Matrix logits = forward(model, fresh, /*start_pos=*/cache.length(), &cache, observed, 1);  // [1, V]
     if (config.on_logits) config.on_logits(sequence, logits);  // may throw: kvlm generate's NaN/Inf check
     const Eigen::RowVectorXf last = logits.row(logits.rows() - 1);
     const int next = sampler.sample({last.data(), static_cast<size_t>(last.size())}, observed ? &view : nullptr);
@@ -51,7 +52,7 @@ Generation generate_cached(const Model& model, std::span<const int> prompt, cons
     (step == 0 ? out.stats.prefill_ms : out.stats.decode_ms) += ms;
     out.stats.step_ms.push_back(ms);
     if (config.on_step) {  // --trace: what this step fed, computed and chose
-      const int fed = static_cast<int>(logits.rows());
+      const int fed = static_cast<int>(fresh.size());
       StepView seen{step, /*start_pos=*/cache.length() - fed, fed, next, {last.data(), static_cast<size_t>(last.size())},
                     view, trace, ms};
       seen.cache_length = cache.length();  // NEW: what the cache holds after this step

@@ -31,6 +31,7 @@ using OnStep = std::function<void(const StepView&)>;
 
 // Each step's logits, before sampling (`kvlm generate` checks they are finite: verify/finite.hpp).
 //   sequence: every id so far, prompt and new tokens; logits: [T, V] for its last T positions
+//   (T = 1 with the cache, which asks forward for the newest position's only)
 using OnLogits = std::function<void(std::span<const int> sequence, const Matrix& logits)>;
 
 struct GenerationConfig {

@@ -7,6 +7,7 @@
 
 #include "kvlm/error.hpp"
 #include "kvlm/io/gguf.hpp"
+#include "kvlm/io/gguf_names.hpp"
 #include "kvlm/io/load.hpp"
 #include "kvlm/printable.hpp"
 
@@ -59,64 +60,32 @@ int token_id(const GgufFile& file, const std::string& key, int vocab_size) {
   return static_cast<int>(id);
 }
 
-// The HF name of a GGUF tensor ("" when it has none) and whether its 2-D data must be transposed.
+// The HF name of a GGUF tensor ("" when it has none) and whether its 2-D data must be transposed,
+// looked up in gguf_names.cpp's table (the one kvlm quantize writes with).
 struct HfName {
   std::string name;
   bool transpose = false;
 };
 
 HfName hf_name(Architecture arch, const std::string& gguf_name) {
-  const bool gpt2 = arch == Architecture::kGpt2;
-  // Global tensors.
-  if (gguf_name == "token_embd.weight") return {gpt2 ? "transformer.wte.weight" : "model.embed_tokens.weight"};
-  if (gguf_name == "position_embd.weight" && gpt2) return {"transformer.wpe.weight"};
-  if (gguf_name == "output.weight") return {"lm_head.weight"};
-  if (gguf_name.starts_with("output_norm."))
-    return {(gpt2 ? "transformer.ln_f." : "model.norm.") + gguf_name.substr(12)};
-  // Per-block tensors: blk.N.<part>.<weight|bias>.
+  // Every name ends in .weight or .bias; the table holds what comes before.
+  const size_t dot = gguf_name.rfind('.');
+  if (dot == std::string::npos) return {};
+  const std::string stem = gguf_name.substr(0, dot), suffix = gguf_name.substr(dot);  // "blk.3.attn_q", ".weight"
+  const bool weight = suffix == ".weight";
+  for (const NamePair& p : global_names(arch))
+    if (stem == p.gguf) return {p.hf + suffix};
+  // Per-block tensors: blk.N.<part>.
   constexpr std::string_view kBlock = "blk.";
-  if (!gguf_name.starts_with(kBlock)) return {};
+  if (!stem.starts_with(kBlock)) return {};
   int layer = -1;
-  const char* first = gguf_name.data() + kBlock.size();
-  const char* last = gguf_name.data() + gguf_name.size();
+  const char* first = stem.data() + kBlock.size();
+  const char* last = stem.data() + stem.size();
   const auto [end, ec] = std::from_chars(first, last, layer);
   if (ec != std::errc() || end == last || *end != '.') return {};
-  const std::string rest(end + 1, last);
-  const size_t dot = rest.rfind('.');
-  if (dot == std::string::npos) return {};
-  const std::string part = rest.substr(0, dot), suffix = rest.substr(dot);  // "attn_q", ".weight"
-  const bool weight = suffix == ".weight";
-  if (gpt2) {
-    // llama.cpp's GPT-2 converter transposes the Conv1D weights (in, out) to (out, in); undo it.
-    const std::string prefix = "transformer.h." + std::to_string(layer) + ".";
-    if (part == "attn_norm") return {prefix + "ln_1" + suffix};
-    if (part == "attn_qkv") return {prefix + "attn.c_attn" + suffix, weight};
-    if (part == "attn_output") return {prefix + "attn.c_proj" + suffix, weight};
-    if (part == "ffn_norm") return {prefix + "ln_2" + suffix};
-    if (part == "ffn_up") return {prefix + "mlp.c_fc" + suffix, weight};
-    if (part == "ffn_down") return {prefix + "mlp.c_proj" + suffix, weight};
-    return {};
-  }
-  // Llama, Qwen2/3, Gemma 3 and Phi-3: llama.cpp's names for HF's model.layers.N.* tensors.
-  const std::string prefix = "model.layers." + std::to_string(layer) + ".";
-  const bool gemma = arch == Architecture::kGemma3, phi3 = arch == Architecture::kPhi3;
-  if (part == "attn_norm") return {prefix + "input_layernorm" + suffix};
-  if (part == "attn_q") return {prefix + "self_attn.q_proj" + suffix};
-  if (part == "attn_k") return {prefix + "self_attn.k_proj" + suffix};
-  if (part == "attn_v") return {prefix + "self_attn.v_proj" + suffix};
-  if (part == "attn_qkv") return {prefix + "self_attn.qkv_proj" + suffix};        // Phi-3, fused
-  if (part == "attn_q_norm") return {prefix + "self_attn.q_norm" + suffix};      // Qwen3, Gemma 3
-  if (part == "attn_k_norm") return {prefix + "self_attn.k_norm" + suffix};
-  if (part == "attn_output") return {prefix + "self_attn.o_proj" + suffix};
-  if (part == "post_attention_norm") return {prefix + "post_attention_layernorm" + suffix};  // Gemma 3
-  // ffn_norm is the norm before the MLP: Gemma 3 calls it pre_feedforward_layernorm, the rest
-  // post_attention_layernorm (it follows attention in their blocks).
-  if (part == "ffn_norm") return {prefix + (gemma ? "pre_feedforward_layernorm" : "post_attention_layernorm") + suffix};
-  if (part == "post_ffw_norm") return {prefix + "post_feedforward_layernorm" + suffix};  // Gemma 3
-  if (part == "ffn_gate") return {prefix + "mlp.gate_proj" + suffix};
-  // Phi-3's ffn_up holds the fused [gate; up] rows, as HF's gate_up_proj does.
-  if (part == "ffn_up") return {prefix + (phi3 ? "mlp.gate_up_proj" : "mlp.up_proj") + suffix};
-  if (part == "ffn_down") return {prefix + "mlp.down_proj" + suffix};
+  const std::string part(end + 1, last);  // "attn_q"
+  for (const NamePair& p : block_names(arch))
+    if (part == p.gguf) return {hf_layer_prefix(arch, layer) + p.hf + suffix, p.transpose && weight};
   return {};
 }
 

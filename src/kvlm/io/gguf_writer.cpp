@@ -121,52 +121,96 @@ void GgufWriter::write(const std::filesystem::path& path) const {
   std::filesystem::rename(partial, path);
 }
 
-QuantizeReport quantize_gguf(const std::filesystem::path& in, const std::filesystem::path& out, TensorType type) {
-  const TypeTraits* traits = supported_type_traits(static_cast<uint32_t>(type));
-  // llama.cpp's general.file_type (llama_ftype) for a file of one type.
-  int file_type = -1;
-  switch (type) {
-    case TensorType::kF32: file_type = 0; break;
-    case TensorType::kF16: file_type = 1; break;
-    case TensorType::kQ4_0: file_type = 2; break;
-    case TensorType::kQ4_1: file_type = 3; break;
-    case TensorType::kQ8_0: file_type = 7; break;
-    default: throw Error("kvlm quantize writes f32, f16, q8_0, q4_0 and q4_1, not " + std::string(traits ? traits->name : "this type"));
+void add_tokenizer_data(GgufWriter& writer, const GgufTokenizerData& d) {
+  const auto string = [](std::string s) {
+    Value v;
+    v.type = ValueType::kString;
+    v.data = std::move(s);
+    return v;
+  };
+  const auto array = [](ValueType element_type, std::vector<Value> items) {
+    Value v;
+    v.type = ValueType::kArray;
+    v.element_type = element_type;
+    v.data = std::move(items);
+    return v;
+  };
+  const auto flag = [](bool b) {
+    Value v;
+    v.type = ValueType::kBool;
+    v.data = b;
+    return v;
+  };
+  writer.add("tokenizer.ggml.model", string(d.model));
+  if (!d.pre.empty()) writer.add("tokenizer.ggml.pre", string(d.pre));
+  std::vector<Value> tokens, types, merges;
+  for (const std::string& t : d.tokens) tokens.push_back(string(t));
+  for (int32_t t : d.token_types) {
+    Value v;
+    v.type = ValueType::kInt32;
+    v.data = int64_t{t};
+    types.push_back(std::move(v));
   }
+  for (const std::string& m : d.merges) merges.push_back(string(m));
+  writer.add("tokenizer.ggml.tokens", array(ValueType::kString, std::move(tokens)));
+  if (!types.empty()) writer.add("tokenizer.ggml.token_type", array(ValueType::kInt32, std::move(types)));
+  if (!merges.empty()) writer.add("tokenizer.ggml.merges", array(ValueType::kString, std::move(merges)));
+  if (d.add_bos_token) writer.add("tokenizer.ggml.add_bos_token", flag(*d.add_bos_token));
+  if (d.add_eos_token) writer.add("tokenizer.ggml.add_eos_token", flag(*d.add_eos_token));
+  if (!d.chat_template.empty()) writer.add("tokenizer.chat_template", string(d.chat_template));
+}
+
+int llama_file_type(TensorType type) {
+  switch (type) {
+    case TensorType::kF32: return 0;
+    case TensorType::kF16: return 1;
+    case TensorType::kQ4_0: return 2;
+    case TensorType::kQ4_1: return 3;
+    case TensorType::kQ8_0: return 7;
+    default: break;
+  }
+  throw Error("kvlm quantize writes f32, f16, q8_0, q4_0 and q4_1, not " + ggml_type_name(static_cast<uint32_t>(type)));
+}
+
+void add_quantized_tensor(GgufWriter& writer, const std::string& name, std::vector<int64_t> ne,
+                          std::span<const float> values, TensorType type, bool is_head, QuantizeReport& report) {
+  // The output head (output.weight, or token_embd.weight when the model ties them) decides every
+  // token's logits: at 4 bits llama-quantize gives it Q6_K, or Q8_0 when its rows are not a multiple of
+  // 256 (SmolLM2's 576). kvlm writes no K-quants, so a 4-bit file keeps its head in Q8_0.
+  const bool four_bits = type == TensorType::kQ4_0 || type == TensorType::kQ4_1;
+  const TensorType wanted = four_bits && is_head ? TensorType::kQ8_0 : type;
+  // Weight matrices whose rows are whole blocks take the new type; norms, biases, rope_freqs
+  // (1-D) and GPT-2's position table stay F32, as llama-quantize leaves them unquantized too.
+  const bool matrix = ne.size() == 2 && name.ends_with(".weight") && !name.starts_with("position_embd");
+  const TypeTraits* traits = supported_type_traits(static_cast<uint32_t>(type));
+  const TensorType t = matrix && ne[0] % traits->block_size == 0 ? wanted : TensorType::kF32;
+  const TypeTraits* tt = supported_type_traits(static_cast<uint32_t>(t));
+  std::vector<std::byte> data(static_cast<size_t>(static_cast<int64_t>(values.size()) / tt->block_size * tt->block_bytes));
+  quantize(static_cast<uint32_t>(t), values, data);
+  report.bytes_out += data.size();
+  report.quantized += t != TensorType::kF32 ? 1 : 0;
+  report.tensors += 1;
+  writer.add_tensor(name, std::move(ne), t, std::move(data));
+}
+
+QuantizeReport quantize_gguf(const std::filesystem::path& in, const std::filesystem::path& out, TensorType type) {
+  Value ftype;
+  ftype.type = ValueType::kUint32;
+  ftype.data = int64_t{llama_file_type(type)};
   const GgufFile source(in);
   GgufWriter writer;
   for (const auto& [key, value] : source.metadata()) {
     if (key == "general.file_type") continue;
     writer.add(key, value);
   }
-  Value ftype;
-  ftype.type = ValueType::kUint32;
-  ftype.data = int64_t{file_type};
   writer.add("general.file_type", ftype);
 
-  // The output head (output.weight, or token_embd.weight when the model ties them) decides every
-  // token's logits: at 4 bits llama-quantize gives it Q6_K, or Q8_0 when its rows are not a multiple of
-  // 256 (SmolLM2's 576). kvlm writes no K-quants, so a 4-bit file keeps its head in Q8_0.
   const bool tied = source.find_tensor("output.weight") == nullptr;
-  const auto is_head = [&](const std::string& name) { return name == (tied ? "token_embd.weight" : "output.weight"); };
-  const bool four_bits = type == TensorType::kQ4_0 || type == TensorType::kQ4_1;
-
   QuantizeReport report;
   for (const TensorInfo& info : source.tensors()) {
-    // Weight matrices whose rows are whole blocks take the new type; norms, biases, rope_freqs
-    // (1-D) and GPT-2's position table stay F32, as llama-quantize leaves them unquantized too.
-    const bool matrix = info.ne.size() == 2 && info.name.ends_with(".weight") && !info.name.starts_with("position_embd");
-    const TensorType wanted = four_bits && is_head(info.name) ? TensorType::kQ8_0 : type;
-    const TensorType t = matrix && info.ne[0] % traits->block_size == 0 ? wanted : TensorType::kF32;
-    const std::vector<float> values = source.read_fp32(info);
-    const TypeTraits* tt = supported_type_traits(static_cast<uint32_t>(t));
-    std::vector<std::byte> data(static_cast<size_t>(info.n_elements() / tt->block_size * tt->block_bytes));
-    quantize(static_cast<uint32_t>(t), values, data);
     report.bytes_in += info.n_bytes;
-    report.bytes_out += data.size();
-    report.quantized += t != TensorType::kF32 ? 1 : 0;
-    report.tensors += 1;
-    writer.add_tensor(info.name, info.ne, t, std::move(data));
+    add_quantized_tensor(writer, info.name, info.ne, source.read_fp32(info), type,
+                         info.name == (tied ? "token_embd.weight" : "output.weight"), report);
   }
   writer.write(out);
   return report;

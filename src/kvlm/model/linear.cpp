@@ -63,10 +63,9 @@ Matrix int_product(const MatrixRef& x, const QuantizedMatrix& w) {
     const RowVector row = x.row(t);
     xq.push_back(quantize_activations({row.data(), static_cast<size_t>(row.size())}));
   }
-  Matrix y(x.rows(), w.rows);
+  Matrix y(x.rows(), w.rows);  // row-major: row t's outputs r0 .. r0 + n are contiguous
   for_each_slice(w.rows, kDecodeSlice, x.size() * w.rows, [&](Eigen::Index r0, Eigen::Index n) {
-    for (Eigen::Index r = r0; r < r0 + n; ++r)
-      for (Eigen::Index t = 0; t < x.rows(); ++t) y(t, r) = dot_int(w, r, xq[t]);
+    for (Eigen::Index t = 0; t < x.rows(); ++t) dot_int_rows(w, r0, n, xq[t], &y(t, r0));
   });
   return y;
 }

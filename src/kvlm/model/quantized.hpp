@@ -57,6 +57,9 @@ QuantizedActivations quantize_activations(std::span<const float> x);  // x.size(
 // The fast path: sum over blocks of d_w * d_x * (integer dot of the two blocks' q), plus the
 // format's offset term. Its only approximation is x's rounding: each x[i] moves by at most d_x / 2.
 float dot_int(const QuantizedMatrix& w, int64_t row, const QuantizedActivations& x);
+// dot_int of rows [first, first + n) into out[0 .. n): linear()'s loop, with the row's format and
+// length looked up once instead of per row (SmolLM2's rows are only 18 blocks long).
+void dot_int_rows(const QuantizedMatrix& w, int64_t first, int64_t n, const QuantizedActivations& x, float* out);
 // The same integer sums in plain C++: what dot_int runs on CPUs without AVX2, and what the tests
 // hold the AVX2 kernels to (equal up to the order of the fp32 additions).
 float dot_int_plain(const QuantizedMatrix& w, int64_t row, const QuantizedActivations& x);

@@ -17,7 +17,8 @@ int max_positions(const ModelConfig& c, const KVCache* cache) {
   return forgets && !learned_positions ? KVCache::kUnbounded : c.max_position_embeddings;
 }
 
-Matrix forward(const Model& model, std::span<const int> ids, int start_pos, KVCache* cache, ForwardTrace* trace) {
+Matrix forward(const Model& model, std::span<const int> ids, int start_pos, KVCache* cache, ForwardTrace* trace,
+               int logits_to_keep) {
   const ModelConfig& c = model.config;
   const Weights& w = model.weights;
   const int T = static_cast<int>(ids.size());
@@ -71,7 +72,8 @@ Matrix forward(const Model& model, std::span<const int> ids, int start_pos, KVCa
   // 3. Final norm, then one score per vocabulary entry: logits = x E^T (tied) or x lm_head^T.
   x = norm(c, x, w.norm, w.norm_bias);
   if (trace) trace->hidden_states.push_back(x);
-  return linear(x, w.output_matrix());  // [T, V]
+  const int keep = logits_to_keep > 0 ? std::min(logits_to_keep, T) : T;
+  return linear(x.bottomRows(keep), w.output_matrix());  // [keep, V]
 }
 
 }  // namespace kvlm

@@ -28,9 +28,11 @@ int max_positions(const ModelConfig& config, const KVCache* cache);
 //   cache == nullptr: recompute from scratch (start_pos must be 0): chapter 05, naive.
 //   cache != nullptr: append this chunk's keys and values and attend to everything cached
 //                     (start_pos must equal cache->length()): chapter 06, prefill or decode.
-// Returns logits [T, V]. Throws kvlm::Error for an id outside the vocabulary or a position past
+// Returns logits [T, V], or with logits_to_keep = N > 0 (HF's name) only the last N positions'
+// [N, V]: generation needs only the newest, and at prefill the output head is a fifth of SmolLM2's
+// work per position. Throws kvlm::Error for an id outside the vocabulary or a position past
 // max_positions(config, cache); the cache itself throws when it is full.
 Matrix forward(const Model& model, std::span<const int> ids, int start_pos, KVCache* cache,
-               ForwardTrace* trace = nullptr);
+               ForwardTrace* trace = nullptr, int logits_to_keep = 0);
 
 }  // namespace kvlm
