@@ -338,12 +338,12 @@ void dot_int_rows_with(const QuantizedMatrix& w, int64_t first, int64_t n, const
     for (int64_t i = 0; i < n; ++i) out[i] = kernel(row + i * row_bytes, blocks, x);
   };
   switch (w.type) {
-    case kQ8_0: each_row([](auto... a) { return Kernels::dot_q8_0(a...); }); break;
-    case kQ4_0: each_row([](auto... a) { return Kernels::template dot_q4<false>(a...); }); break;
-    case kQ4_1: each_row([](auto... a) { return Kernels::template dot_q4<true>(a...); }); break;
-    case kQ5_0: each_row([](auto... a) { return Kernels::dot_q5_0(a...); }); break;
-    case kQ4_K: each_row([](auto... a) { return Kernels::dot_q4_k(a...); }); break;
-    case kQ6_K: each_row([](auto... a) { return Kernels::dot_q6_k(a...); }); break;
+    case kQ8_0: each_row([](const auto&... a) { return Kernels::dot_q8_0(a...); }); break;
+    case kQ4_0: each_row([](const auto&... a) { return Kernels::template dot_q4<false>(a...); }); break;
+    case kQ4_1: each_row([](const auto&... a) { return Kernels::template dot_q4<true>(a...); }); break;
+    case kQ5_0: each_row([](const auto&... a) { return Kernels::dot_q5_0(a...); }); break;
+    case kQ4_K: each_row([](const auto&... a) { return Kernels::dot_q4_k(a...); }); break;
+    case kQ6_K: each_row([](const auto&... a) { return Kernels::dot_q6_k(a...); }); break;
     default: assert(false && "QuantizedMatrix::supports lists the types");
   }
 }
