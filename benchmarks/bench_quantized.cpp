@@ -1,5 +1,7 @@
 // Chapter 08 in numbers: linear() on fp32 weights against the same weights in Q8_0, Q4_1 and Q4_0
-// blocks, on SmolLM2-135M's three shapes of matrix, for T = 1 .. 16 rows of x. It is how linear.cpp's
+// blocks, on SmolLM2-135M's three shapes of matrix, for T = 1 .. 16 rows of x; in Q5_0 blocks (a
+// Q4_K_M file's 576-wide matrices) on the three; and in Q4_K and Q6_K super-blocks of 256 on the one
+// shape whose rows they fit (down_proj, 1536 columns). It is how linear.cpp's
 // choice was made (integer dots up to kMaxIntRows rows, fp32 tiles above) and it shows the bytes
 // argument: at T = 1 the time follows the bytes of the weight.
 // Not a test: run it, read the JSON. Weights are random (the cost does not depend on their values).
@@ -9,16 +11,18 @@
 // Counters: weight_MB (bytes read per product), GB_per_s (weight bytes / time), rows_per_s.
 #include <benchmark/benchmark.h>
 
+#include <cstring>
 #include <map>
 #include <random>
 
+#include "kvlm/io/dtype.hpp"
 #include "kvlm/io/gguf_quant.hpp"
 #include "kvlm/model/linear.hpp"
 
 namespace kvlm {
 namespace {
 
-constexpr uint32_t kF32 = 0, kQ4_0 = 2, kQ4_1 = 3, kQ8_0 = 8;
+constexpr uint32_t kF32 = 0, kQ4_0 = 2, kQ4_1 = 3, kQ5_0 = 6, kQ8_0 = 8, kQ4_K = 12, kQ6_K = 14;
 
 struct Shape {
   const char* name;
@@ -27,7 +31,19 @@ struct Shape {
 // SmolLM2-135M: gate/up [1536, 576], down [576, 1536], the tied head [49152, 576].
 constexpr Shape kShapes[] = {{"gate_up", 1536, 576}, {"down", 576, 1536}, {"head", 49152, 576}};
 
-// One weight per (shape, type), kept for the whole run: random values quantized by gguf::quantize.
+// Blocks kvlm does not quantize (Q5_0, K-quants): random bytes, with each fp16 scale (Q5_0's d at
+// byte 0, Q4_K's d and dmin at bytes 0 and 2, Q6_K's d at byte 208) set to a small finite value.
+void random_blocks(uint32_t type, std::mt19937& rng, std::vector<std::byte>& bytes) {
+  const int64_t block_bytes = gguf::supported_type_traits(type)->block_bytes;
+  for (std::byte& b : bytes) b = static_cast<std::byte>(rng() & 0xFF);
+  const uint16_t scale = fp32_to_fp16(0.001f);
+  for (size_t block = 0; block < bytes.size(); block += block_bytes)
+    for (const int offset : type == kQ4_K ? std::vector<int>{0, 2} : std::vector<int>{type == kQ6_K ? 208 : 0})
+      std::memcpy(&bytes[block + offset], &scale, 2);
+}
+
+// One weight per (shape, type), kept for the whole run: random values quantized by gguf::quantize
+// (Q5_0, K-quants: random blocks).
 const LinearWeight& weight(int shape, uint32_t type) {
   static std::map<std::pair<int, uint32_t>, std::pair<std::vector<std::byte>, LinearWeight>> cache;
   auto it = cache.find({shape, type});
@@ -43,7 +59,10 @@ const LinearWeight& weight(int shape, uint32_t type) {
   } else {
     QuantizedMatrix blocks{type, s.out, s.in, nullptr, nullptr};
     entry.first.resize(blocks.bytes());
-    gguf::quantize(type, {values.data(), static_cast<size_t>(values.size())}, entry.first);
+    if (type == kQ5_0 || type == kQ4_K || type == kQ6_K)
+      random_blocks(type, rng, entry.first);
+    else
+      gguf::quantize(type, {values.data(), static_cast<size_t>(values.size())}, entry.first);
     blocks.data = entry.first.data();
     entry.second = LinearWeight(std::move(blocks));
   }
@@ -77,6 +96,14 @@ BENCHMARK_CAPTURE(BM_Linear, F32, kF32)->Apply(Shapes);
 BENCHMARK_CAPTURE(BM_Linear, Q8_0, kQ8_0)->Apply(Shapes);
 BENCHMARK_CAPTURE(BM_Linear, Q4_1, kQ4_1)->Apply(Shapes);
 BENCHMARK_CAPTURE(BM_Linear, Q4_0, kQ4_0)->Apply(Shapes);
+BENCHMARK_CAPTURE(BM_Linear, Q5_0, kQ5_0)->Apply(Shapes);
+
+void DownShape(benchmark::internal::Benchmark* b) {  // the K-quants' only shape: 1536 = 6 * 256
+  for (int rows : {1, 2, 3, 4, 8, 16}) b->Args({1, rows});
+  b->Unit(benchmark::kMicrosecond)->UseRealTime();
+}
+BENCHMARK_CAPTURE(BM_Linear, Q4_K, kQ4_K)->Apply(DownShape);
+BENCHMARK_CAPTURE(BM_Linear, Q6_K, kQ6_K)->Apply(DownShape);
 
 }  // namespace
 }  // namespace kvlm

@@ -17,8 +17,11 @@ Outputs (deterministic for a given torch / gguf version):
   qwen2-tiny.q8_0.gguf       same with every 2-D weight in Q8_0
   gpt2-tiny.f32.gguf         gpt2, F32, Conv1D weights transposed to (out, in), output = wte
   gpt2-tiny.bf16.gguf        same with 2-D weights in BF16 (and wpe in F16)
+  llama-kquants-tiny.gguf    llama with hidden 256 (one K-quant super-block per row) and random
+                             Q4_K / Q6_K blocks (random bytes, scales set so weights are ~0.05),
+                             Q8_0 token_embd, F32 norms: chapter 08's K-quant path without models/
   quant_golden.gguf          blocks of every supported type next to gguf-py's dequantization, and
-                             the source values gguf-py quantized Q8_0, Q4_0 and Q4_1 from
+                             the source values gguf-py quantized Q8_0, Q4_0, Q4_1 and Q5_0 from
 
 With --families it instead writes model.f32.gguf into each family fixture of data/models/ (made by
 make_fixtures.py), converted from its config.json and model.safetensors the way
@@ -216,7 +219,7 @@ def write_quant_golden(path: Path) -> None:
     w = gguf.GGUFWriter(path, "kvlm-quant-golden")
     w.add_array("kvlm.golden.source", x.flatten().tolist()[:8])  # float array metadata, for the parser
     w.add_tensor("source", x)  # what Q8_0 / Q4_0 / Q4_1 below were quantized from (kvlm's quantize test)
-    for qtype in (Q.Q8_0, Q.Q4_0, Q.Q4_1, Q.BF16):
+    for qtype in (Q.Q8_0, Q.Q4_0, Q.Q4_1, Q.Q5_0, Q.BF16):
         q = gguf.quants.quantize(x, qtype)
         w.add_tensor(qtype.name.lower(), q, raw_dtype=qtype)
         w.add_tensor(qtype.name.lower() + ".expected", gguf.quants.dequantize(q, qtype).astype(np.float32))
@@ -234,6 +237,59 @@ def write_quant_golden(path: Path) -> None:
                         3.0e-07, np.inf, -np.inf, 0.333251953125] + [0.5] * 20, dtype=np.float16)
     w.add_tensor("f16", special.reshape(1, 32))
     w.add_tensor("f16.expected", special.astype(np.float32).reshape(1, 32))
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()
+
+
+def random_k_blocks(rng: np.random.Generator, qtype: Q, rows: int, cols: int) -> np.ndarray:
+    """rows x cols values of random Q4_K or Q6_K blocks: random bytes (every pattern is a valid
+    block) with the fp16 scales set so that the values are of the order of 0.05, as trained weights."""
+    n_bytes = gguf.constants.GGML_QUANT_SIZES[qtype][1]
+    blocks = rng.integers(0, 256, (rows * cols // 256, n_bytes), dtype=np.uint8)
+    if qtype == Q.Q4_K:  # x = d * scale * q - dmin * min, scale and min in 0..63, q in 0..15
+        blocks[:, 0:2] = rng.uniform(1e-4, 3e-4, (len(blocks), 1)).astype(np.float16).view(np.uint8)
+        blocks[:, 2:4] = rng.uniform(1e-3, 2e-3, (len(blocks), 1)).astype(np.float16).view(np.uint8)
+    else:  # Q6_K: x = d * scale * q, scale in -128..127, q in -32..31
+        blocks[:, 208:210] = rng.uniform(2e-5, 6e-5, (len(blocks), 1)).astype(np.float16).view(np.uint8)
+    return blocks.reshape(rows, -1)
+
+
+def write_kquant_tiny(path: Path) -> None:
+    """A llama of random weights whose projections are Q4_K and Q6_K blocks (gguf-py cannot make
+    K-quants, and llama-quantize would need rows of 256 from a trained model: random blocks it is).
+    No HF twin: the tests hold its blocks to the same file widened to fp32."""
+    rng = np.random.default_rng(SEED + 256)
+    hidden, inter, layers, heads, kv_heads = 256, 256, 2, 4, 2
+    w = gguf.GGUFWriter(path, "llama")
+    w.add_name("kvlm llama fixture (Q4_K / Q6_K)")
+    w.add_context_length(64)
+    w.add_embedding_length(hidden)
+    w.add_feed_forward_length(inter)
+    w.add_block_count(layers)
+    w.add_head_count(heads)
+    w.add_head_count_kv(kv_heads)
+    w.add_layer_norm_rms_eps(1e-5)
+    w.add_rope_freq_base(10000.0)
+    w.add_rope_dimension_count(hidden // heads)
+    w.add_vocab_size(VOCAB)
+    w.add_bos_token_id(1)
+    w.add_eos_token_id(2)
+    add_toy_tokenizer(w)
+    embd = rng.standard_normal((VOCAB, hidden)).astype(np.float32)
+    w.add_tensor("token_embd.weight", gguf.quants.quantize(embd, Q.Q8_0), raw_dtype=Q.Q8_0)
+    kv = hidden // heads * kv_heads
+    shapes = {"attn_q": (hidden, hidden, Q.Q4_K), "attn_k": (kv, hidden, Q.Q4_K), "attn_v": (kv, hidden, Q.Q6_K),
+              "attn_output": (hidden, hidden, Q.Q6_K), "ffn_gate": (inter, hidden, Q.Q4_K),
+              "ffn_up": (inter, hidden, Q.Q4_K), "ffn_down": (hidden, inter, Q.Q6_K)}
+    for i in range(layers):
+        w.add_tensor(f"blk.{i}.attn_norm.weight", rng.uniform(0.8, 1.2, hidden).astype(np.float32))
+        w.add_tensor(f"blk.{i}.ffn_norm.weight", rng.uniform(0.8, 1.2, hidden).astype(np.float32))
+        for name, (rows, cols, qtype) in shapes.items():
+            w.add_tensor(f"blk.{i}.{name}.weight", random_k_blocks(rng, qtype, rows, cols), raw_dtype=qtype)
+    w.add_tensor("output_norm.weight", rng.uniform(0.8, 1.2, hidden).astype(np.float32))
+    w.add_tensor("output.weight", random_k_blocks(rng, Q.Q6_K, VOCAB, hidden), raw_dtype=Q.Q6_K)
     w.write_header_to_file()
     w.write_kv_data_to_file()
     w.write_tensors_to_file()
@@ -360,6 +416,7 @@ def main() -> None:
         suffix = {"mixed": "q"}.get(scheme, scheme)
         write_gguf(out / f"{name}.{suffix}.gguf", arch, model, scheme)
     write_quant_golden(out / "quant_golden.gguf")
+    write_kquant_tiny(out / "llama-kquants-tiny.gguf")
     total = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
     print(f"wrote {out} ({total / 1e6:.2f} MB), gguf {gguf.__name__} / torch {torch.__version__}")
 

@@ -80,7 +80,8 @@ void TextStream::print_new_text(bool final) {
 void add_load_flags(CLI::App* cmd, LoadOptions& load) {
   cmd->add_flag("--check-tensors", load.check_tensors, "scan every weight at load; name the first NaN or Inf and exit 1");
   cmd->add_flag("--dequantize", load.dequantize,
-                "widen Q8_0/Q4_0/Q4_1 weights to fp32 at load (the exact fp32 path) instead of computing on the blocks");
+                "widen Q8_0/Q4_0/Q4_1/Q5_0/Q4_K/Q6_K weights to fp32 at load (the exact fp32 path) "
+                "instead of computing on the blocks");
 }
 
 void add_sampler_options(CLI::App* cmd, SamplerConfig& s) {

@@ -51,7 +51,7 @@ void check_sampler_options(const std::string& command, const SamplerConfig& samp
 
 // The loading flags of generate, logits, compare and perplexity, bound to `load`:
 //   --check-tensors: a weight holding NaN or Inf is named, with its flat index, before anything runs (exit 1);
-//   --dequantize:    Q8_0/Q4_0/Q4_1 weights are widened to fp32 at load instead of multiplied as blocks.
+//   --dequantize:    Q8_0/Q4_0/Q4_1/Q5_0/Q4_K/Q6_K weights are widened to fp32 at load instead of multiplied as blocks.
 void add_load_flags(CLI::App* cmd, LoadOptions& load);
 
 // The context a command works in: -c N (0 = the model's max_position_embeddings). A value above

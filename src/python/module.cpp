@@ -163,7 +163,7 @@ void bind_model(py::module_& m) {
       },
       "path"_a, "dequantize"_a = false, "check_tensors"_a = false,
       "Loads an HF folder, a .gguf file or a llama2.c .bin (io/load.hpp); dequantize=True widens a GGUF's "
-      "Q8_0/Q4_0/Q4_1 weights to fp32 instead of computing on the blocks");
+      "Q8_0/Q4_0/Q4_1/Q5_0/Q4_K/Q6_K weights to fp32 instead of computing on the blocks");
 
   py::class_<ForwardOutput>(m, "ForwardOutput", "HF's CausalLMOutput, without the batch dimension")
       .def_readonly("logits", &ForwardOutput::logits, "[T, V]")

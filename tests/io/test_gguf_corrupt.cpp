@@ -146,6 +146,9 @@ TEST(GgufCorrupt, AbsurdDimensions) {
   EXPECT_REFUSED(Builder().header(1, 0).tensor("w", {32, 0}, 0, 0).pad().data(), "dimension of 0");
   EXPECT_REFUSED(Builder().header(1, 0).tensor("w", {1, 1, 1, 1, 1}, 0, 0).pad().data(), "5 dimensions");
   EXPECT_REFUSED(Builder().header(1, 0).tensor("w", {33}, 8, 0).pad().zeros(64).data(), "not a multiple");
+  // Q4_K (type 12) rows of 288 values: whole blocks of 32, but not of the K-quants' 256.
+  EXPECT_REFUSED(Builder().header(1, 0).tensor("w", {288, 2}, 12, 0).pad().zeros(512).data(),
+                 "not a multiple of Q4_K's block of 256");
 }
 
 TEST(GgufCorrupt, AbsurdCountsAndLengths) {

@@ -1,4 +1,4 @@
-// Block dequantization (Q8_0, Q4_0, Q4_1, Q2_K..Q6_K, BF16, F16) against gguf-py's own dequantize.
+// Block dequantization (Q8_0, Q4_0, Q4_1, Q5_0, Q2_K..Q6_K, BF16, F16) against gguf-py's own dequantize.
 // Not a test of the file parser's error paths: test_gguf_corrupt.cpp does that.
 #include <gtest/gtest.h>
 
@@ -39,12 +39,14 @@ TEST_P(QuantGolden, MatchesGgufPyDequantizeExactly) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Types, QuantGolden, ::testing::Values("q8_0", "q4_0", "q4_1", "q2_k", "q3_k", "q4_k",
+INSTANTIATE_TEST_SUITE_P(Types, QuantGolden, ::testing::Values("q8_0", "q4_0", "q4_1", "q5_0", "q2_k", "q3_k", "q4_k",
                                                           "q5_k", "q6_k", "bf16", "f16"));
 
 TEST(GgufQuant, BlockSizesAreGgmls) {
-  // ggml's block structs: block_q8_0 = 2 + 32, block_q4_0 = 2 + 16, block_q4_1 = 2 + 2 + 16 bytes.
+  // ggml's block structs: block_q8_0 = 2 + 32, block_q4_0 = 2 + 16, block_q4_1 = 2 + 2 + 16,
+  // block_q5_0 = 2 + 4 + 16 bytes.
   EXPECT_EQ(supported_type_traits(8)->block_bytes, 34);
+  EXPECT_EQ(supported_type_traits(6)->block_bytes, 22);
   EXPECT_EQ(supported_type_traits(2)->block_bytes, 18);
   EXPECT_EQ(supported_type_traits(3)->block_bytes, 20);
   EXPECT_EQ(supported_type_traits(3)->block_size, 32);

@@ -211,7 +211,7 @@ GgufFile::GgufFile(const std::filesystem::path& path) : file_(path) {
       if (type_name.starts_with("type "))
         r.fail(tensor + " has the unknown tensor " + type_name);
       r.fail(tensor + " has type " + type_name +
-             ", which kvlm cannot read (it reads F32, F16, BF16, Q8_0, Q4_0, Q4_1 and Q2_K..Q6_K)");
+             ", which kvlm cannot read (it reads F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0 and Q2_K..Q6_K)");
     }
     t.type = static_cast<TensorType>(type_id);
     t.offset = r.scalar<uint64_t>(tensor + " offset");

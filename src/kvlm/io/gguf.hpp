@@ -1,5 +1,5 @@
 // GGUF: the llama.cpp file format (versions 2 and 3): typed metadata, tensor infos, aligned data.
-// Not a llama.cpp port: it only reads the file and widens F16/BF16/Q8_0/Q4_0/Q4_1/Q2_K..Q6_K tensors to fp32.
+// Not a llama.cpp port: it only reads the file and widens F16/BF16/Q8_0/Q4_0/Q4_1/Q5_0/Q2_K..Q6_K tensors to fp32.
 #pragma once
 
 #include <cstdint>

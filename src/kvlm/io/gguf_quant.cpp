@@ -1,4 +1,5 @@
-// ggml block formats: F32, F16, BF16, Q8_0, Q4_0, Q4_1 and the K-quants Q2_K..Q6_K -> fp32, and back for Q8_0, Q4_0, Q4_1.
+// ggml block formats: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0 and the K-quants Q2_K..Q6_K -> fp32, and back for Q8_0,
+// Q4_0, Q4_1.
 // Not optimized: one plain loop per format, written to be read next to ggml's block structs.
 #include "kvlm/io/gguf_quant.hpp"
 
@@ -15,7 +16,7 @@
 namespace kvlm::gguf {
 namespace {
 
-constexpr uint32_t kF32 = 0, kF16 = 1, kQ4_0 = 2, kQ4_1 = 3, kQ8_0 = 8, kBF16 = 30;
+constexpr uint32_t kF32 = 0, kF16 = 1, kQ4_0 = 2, kQ4_1 = 3, kQ5_0 = 6, kQ8_0 = 8, kBF16 = 30;
 constexpr uint32_t kQ2_K = 10, kQ3_K = 11, kQ4_K = 12, kQ5_K = 13, kQ6_K = 14;
 constexpr int64_t kQK = 32;  // values per block in every Q format here (ggml's QK8_0, QK4_0, QK4_1)
 
@@ -48,6 +49,22 @@ void dequantize_q4_1(const std::byte* block, float* out) {
   for (int j = 0; j < kQK / 2; ++j) {
     out[j] = d * static_cast<float>(qs[j] & 0x0F) + m;
     out[j + kQK / 2] = d * static_cast<float>(qs[j] >> 4) + m;
+  }
+}
+
+// Q5_0, 22 bytes per block of 32:  [d: fp16][qh: 4 bytes, the fifth bit of each value][qs: 16 bytes of nibbles]
+//   value j's low 4 bits as in Q4_0 (byte j % 16, low nibble for j < 16), its fifth bit is bit j of qh
+//   (a little-endian uint32);  x[i] = d * (q[i] - 16)        (q in 0..31)
+// llama.cpp's Q4_K_M files use it where a row is too short for a K-quant (SmolLM2's 576 columns).
+void dequantize_q5_0(const std::byte* block, float* out) {
+  const float d = fp16_to_fp32(load_le<uint16_t>(block));
+  const uint32_t qh = load_le<uint32_t>(block + 2);
+  const auto* qs = reinterpret_cast<const uint8_t*>(block + 6);
+  for (int j = 0; j < kQK / 2; ++j) {
+    const int lo = (qs[j] & 0x0F) | (((qh >> j) & 1) << 4);
+    const int hi = (qs[j] >> 4) | (((qh >> (j + kQK / 2)) & 1) << 4);
+    out[j] = d * static_cast<float>(lo - 16);
+    out[j + kQK / 2] = d * static_cast<float>(hi - 16);
   }
 }
 
@@ -162,18 +179,8 @@ void dequantize_q3_k(const std::byte* block, float* out) {
   }
 }
 
-// Q4_K and Q5_K share 8 unsigned 6-bit scales and mins packed in 12 bytes:
-//   g < 4:  scale = s[g] & 63,                           min = s[g + 4] & 63
-//   g >= 4: scale = (s[g + 4] & 15) | (s[g - 4] >> 6) << 4, min = (s[g + 4] >> 4) | (s[g] >> 6) << 4
-void scale_min_k4(const uint8_t* s, int g, int* scale, int* min) {
-  if (g < 4) {
-    *scale = s[g] & 63;
-    *min = s[g + 4] & 63;
-  } else {
-    *scale = (s[g + 4] & 0x0F) | ((s[g - 4] >> 6) << 4);
-    *min = (s[g + 4] >> 4) | ((s[g] >> 6) << 4);
-  }
-}
+// Q4_K and Q5_K share 8 unsigned 6-bit scales and mins packed in 12 bytes: scale_min_k4 (drawn in
+// gguf_quant.hpp, where model/quantized.cpp's Q4_K dot product finds it too).
 
 struct BlockQ4_K {          // 144 bytes
   uint16_t d, dmin;          // fp16 super-block scales
@@ -183,15 +190,19 @@ struct BlockQ4_K {          // 144 bytes
 // Group g = v / 32; v = c * 64 + s * 32 + l: q = (qs[c * 32 + l] >> 4s) & 15
 // (byte c*32+l holds value c*64+l in its low nibble and c*64+32+l in its high one).
 //   x[v] = (d * scale) * q - dmin * min
+// Written group by group (c = g / 2, s = g % 2): prefill widens Q4_K tiles with it (model/linear.cpp).
 void dequantize_q4_k(const std::byte* block, float* out) {
   const auto b = load_block<BlockQ4_K>(block);
   const float d = fp16_to_fp32(b.d), dmin = fp16_to_fp32(b.dmin);
-  for (int v = 0; v < kQK_K; ++v) {
+  for (int g = 0; g < kQK_K / 32; ++g) {
     int scale = 0, min = 0;
-    scale_min_k4(b.scales, v / 32, &scale, &min);
-    const int c = v / 64, s = (v / 32) % 2, l = v % 32;
-    const float q = static_cast<float>((b.qs[c * 32 + l] >> (4 * s)) & 0x0F);
-    out[v] = (d * static_cast<float>(scale)) * q - dmin * static_cast<float>(min);
+    scale_min_k4(b.scales, g, &scale, &min);
+    const float dl = d * static_cast<float>(scale), ml = dmin * static_cast<float>(min);
+    const int c = g / 2, s = g % 2;
+    for (int l = 0; l < 32; ++l) {
+      const float q = static_cast<float>((b.qs[c * 32 + l] >> (4 * s)) & 0x0F);
+      out[g * 32 + l] = dl * q - ml;
+    }
   }
 }
 
@@ -226,15 +237,21 @@ struct BlockQ6_K {          // 210 bytes
 // v = h * 128 + r (h in 0..1, r in 0..127): low 4 bits = (ql[h * 64 + r % 64] >> 4 * (r / 64)) & 15,
 // high 2 bits = (qh[h * 32 + r % 32] >> 2 * (r / 32)) & 3;  q = (low | high << 4) - 32, in -32..31.
 //   x[v] = (d * scales[v / 16]) * q
+// Written 32 values (r / 32 = j) at a time: prefill widens Q6_K tiles with it (model/linear.cpp).
 void dequantize_q6_k(const std::byte* block, float* out) {
   const auto b = load_block<BlockQ6_K>(block);
   const float d = fp16_to_fp32(b.d);
-  for (int v = 0; v < kQK_K; ++v) {
-    const int h = v / 128, r = v % 128;
-    const int low = (b.ql[h * 64 + r % 64] >> (4 * (r / 64))) & 0x0F;
-    const int high = (b.qh[h * 32 + r % 32] >> (2 * (r / 32))) & 3;
-    const float q = static_cast<float>((low | (high << 4)) - 32);
-    out[v] = (d * static_cast<float>(b.scales[v / 16])) * q;
+  for (int h = 0; h < 2; ++h) {
+    for (int j = 0; j < 4; ++j) {  // r = 32 j + l, so r % 64 = 32 (j % 2) + l and r % 32 = l
+      float* y = out + h * 128 + j * 32;
+      const int g = 8 * h + 2 * j;  // v / 16 for the first 16 of these 32 values, g + 1 for the rest
+      const float dl[2] = {d * static_cast<float>(b.scales[g]), d * static_cast<float>(b.scales[g + 1])};
+      for (int l = 0; l < 32; ++l) {
+        const int low = (b.ql[h * 64 + 32 * (j % 2) + l] >> (4 * (j / 2))) & 0x0F;
+        const int high = (b.qh[h * 32 + l] >> (2 * j)) & 3;
+        y[l] = dl[l / 16] * static_cast<float>((low | (high << 4)) - 32);
+      }
+    }
   }
 }
 
@@ -259,6 +276,7 @@ constexpr std::array<NamedType, 29> kAllTypeNames{{
 const TypeTraits* supported_type_traits(uint32_t type_id) {
   static constexpr TypeTraits f32{"F32", 1, 4}, f16{"F16", 1, 2}, bf16{"BF16", 1, 2},
       q8_0{"Q8_0", kQK, 2 + kQK}, q4_0{"Q4_0", kQK, 2 + kQK / 2}, q4_1{"Q4_1", kQK, 4 + kQK / 2},
+      q5_0{"Q5_0", kQK, 2 + 4 + kQK / 2},
       q2_k{"Q2_K", kQK_K, sizeof(BlockQ2_K)}, q3_k{"Q3_K", kQK_K, sizeof(BlockQ3_K)},
       q4_k{"Q4_K", kQK_K, sizeof(BlockQ4_K)}, q5_k{"Q5_K", kQK_K, sizeof(BlockQ5_K)},
       q6_k{"Q6_K", kQK_K, sizeof(BlockQ6_K)};
@@ -269,6 +287,7 @@ const TypeTraits* supported_type_traits(uint32_t type_id) {
     case kQ8_0: return &q8_0;
     case kQ4_0: return &q4_0;
     case kQ4_1: return &q4_1;
+    case kQ5_0: return &q5_0;
     case kQ2_K: return &q2_k;
     case kQ3_K: return &q3_k;
     case kQ4_K: return &q4_k;
@@ -299,6 +318,7 @@ void dequantize(uint32_t type_id, std::span<const std::byte> src, std::span<floa
       case kQ8_0: dequantize_q8_0(p, out); break;
       case kQ4_0: dequantize_q4_0(p, out); break;
       case kQ4_1: dequantize_q4_1(p, out); break;
+      case kQ5_0: dequantize_q5_0(p, out); break;
       case kQ2_K: dequantize_q2_k(p, out); break;
       case kQ3_K: dequantize_q3_k(p, out); break;
       case kQ4_K: dequantize_q4_k(p, out); break;

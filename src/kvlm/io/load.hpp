@@ -24,7 +24,7 @@ ModelSource open_gguf(const std::filesystem::path& gguf);         // io/gguf_mod
 // How load_model reads the weights, and what it checks beyond names and shapes.
 struct LoadOptions {
   bool check_tensors = false;  // every weight must be finite (FiniteTensors); costs one pass over them
-  // Q8_0/Q4_0/Q4_1 projections stay in their blocks (linear() multiplies them in place) unless this
+  // Q8_0/Q4_0/Q4_1/Q5_0/Q4_K/Q6_K projections stay in their blocks (linear() multiplies them in place) unless this
   // asks for fp32 copies: `--dequantize`, chapter 05-07's exact path. Other types are always widened.
   bool dequantize = false;
 };

@@ -9,7 +9,7 @@
 
 namespace kvlm {
 
-// A weight [out, in] in PyTorch's nn.Linear layout, in fp32 or in Q8_0/Q4_0/Q4_1 blocks.
+// A weight [out, in] in PyTorch's nn.Linear layout, in fp32 or in Q8_0/Q4_0/Q4_1/Q5_0/Q4_K/Q6_K blocks.
 class LinearWeight {
  public:
   LinearWeight() = default;

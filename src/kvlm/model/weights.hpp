@@ -1,5 +1,5 @@
 // Weights: every learned matrix of the network, shaped (out, in) as HF stores them, in fp32; the
-// projections (LinearWeight) may instead stay in a GGUF file's Q8_0/Q4_0/Q4_1 blocks (chapter 08).
+// projections (LinearWeight) may instead stay in a GGUF file's Q8_0/Q4_0/Q4_1/Q5_0/Q4_K/Q6_K blocks (chapter 08).
 // Not a loader: io/weights.cpp fills this from any TensorFile by HF name, checking each shape.
 #pragma once
 
