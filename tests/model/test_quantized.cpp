@@ -214,6 +214,28 @@ TEST(QuantizeActivations, OneHandWorkedBlock) {
   EXPECT_EQ(z.q[5], 0);
 }
 
+// The AVX2 rounding (truncate, then +-1 where the fraction is >= 1/2) against std::lround value by
+// value: identical q, d and s, on random blocks of every scale and on exact halves, where rounding
+// to even (the SIMD default) would differ.
+TEST(QuantizeActivations, FastEqualsPlain) {
+  std::mt19937 rng(11);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  std::vector<float> x(32 * 64);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = normal(rng) * std::ldexp(1.0f, static_cast<int>(i / 32) % 24 - 12);
+  // Block 0: max 32767, so d = 1 and x / d is x itself: halves of both signs, and zeros.
+  const float halves[] = {32767.0f, 2.5f, -2.5f, 0.5f, -0.5f, 3.5f, -32766.5f, 1.49999988f, 0.0f, -0.0f};
+  std::copy(std::begin(halves), std::end(halves), x.begin());
+  std::fill(x.begin() + 32, x.begin() + 64, 0.0f);  // block 1: all zero
+  const QuantizedActivations fast = quantize_activations(x), plain = quantize_activations_plain(x);
+  EXPECT_EQ(fast.q, plain.q);
+  EXPECT_EQ(fast.d, plain.d);
+  EXPECT_EQ(fast.s, plain.s);
+  EXPECT_EQ(plain.q[1], 3);  // lround: halves away from zero
+  EXPECT_EQ(plain.q[2], -3);
+  EXPECT_EQ(plain.q[4], -1);
+  EXPECT_EQ(plain.q[6], -32767);
+}
+
 // linear() on blocks against linear() on the same blocks widened to fp32, for every strategy it
 // picks (int8 dot products for few rows, fp32 tiles for many) and shapes that leave partial slices.
 TEST_P(QuantizedFormat, LinearOnBlocksMatchesLinearOnTheirFp32Values) {

@@ -53,6 +53,9 @@ struct QuantizedActivations {
   std::vector<float> s;   // cols / 32
 };
 QuantizedActivations quantize_activations(std::span<const float> x);  // x.size() a multiple of 32
+// The same rounding written value by value (std::lround): the readable twin, and what
+// quantize_activations computes on CPUs without AVX2. The tests require identical results.
+QuantizedActivations quantize_activations_plain(std::span<const float> x);
 
 // The fast path: sum over blocks of d_w * d_x * (integer dot of the two blocks' q), plus the
 // format's offset term. Its only approximation is x's rounding: each x[i] moves by at most d_x / 2.
