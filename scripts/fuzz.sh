@@ -15,6 +15,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+probe_only=0
+[ "${1:-}" = --probe ] && probe_only=1
 SECONDS_EACH=${1:-60}
 shift || true
 ALL=(gguf safetensors config_json tokenizer_json sentencepiece llama2c_tokenizer llama2c encode_decode)
@@ -28,10 +30,11 @@ trap 'rm -rf "$probe_dir"' EXIT
 echo 'extern "C" int LLVMFuzzerTestOneInput(const unsigned char*, unsigned long) { return 0; }' > "$probe_dir/p.cpp"
 if ! command -v clang++ >/dev/null || ! clang++ -fsanitize=fuzzer,address,undefined "$probe_dir/p.cpp" -o "$probe_dir/p" 2>/dev/null; then
   echo "fuzz.sh: skipped, clang++ with libFuzzer (-fsanitize=fuzzer) is not available"
-  [ "${1:-}" = --probe ] && exit 1
+  [ $probe_only = 1 ] && exit 1
   exit 0
 fi
-[ "${1:-}" = --probe ] && exit 0
+[ $probe_only = 1 ] && exit 0
+[[ $SECONDS_EACH =~ ^[0-9]+$ ]] || { echo "fuzz.sh: SECONDS must be a whole number of seconds, not '$SECONDS_EACH'" >&2; exit 2; }
 
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz --target "${HARNESSES[@]/#/fuzz_}"
