@@ -369,14 +369,22 @@ float dot_dequantized(const QuantizedMatrix& w, int64_t row, const float* x) {
   return sum;
 }
 
-QuantizedActivations quantize_activations_plain(std::span<const float> x) {
-  assert(x.size() % kQK == 0);
+namespace {
+// An empty QuantizedActivations for cols values: both quantize_activations versions fill it.
+QuantizedActivations sized_activations(size_t cols) {
+  assert(cols % kQK == 0);
   QuantizedActivations out;
-  out.cols = static_cast<int64_t>(x.size());
+  out.cols = static_cast<int64_t>(cols);
+  out.q.resize(cols);
+  out.d.resize(cols / kQK);
+  out.s.resize(cols / kQK);
+  return out;
+}
+}  // namespace
+
+QuantizedActivations quantize_activations_plain(std::span<const float> x) {
+  QuantizedActivations out = sized_activations(x.size());
   const size_t blocks = x.size() / kQK;
-  out.q.resize(x.size());
-  out.d.resize(blocks);
-  out.s.resize(blocks);
   for (size_t b = 0; b < blocks; ++b) {
     const float* v = &x[b * kQK];
     float amax = 0.0f;
@@ -394,20 +402,14 @@ QuantizedActivations quantize_activations_plain(std::span<const float> x) {
   return out;
 }
 
-
 #if defined(__AVX2__) && defined(__FMA__)
 // The same numbers, 8 values per instruction: decode rounds x before every quantized product (7 per
 // layer), and std::lround is a library call per value. lround rounds halves away from zero, which
 // no SIMD rounding mode does, so: truncate, then add +-1 where the dropped fraction is >= 1/2 (both
 // exact in fp32 for |x / d| <= 32767). The tests require q, d and s equal to the plain version's.
 QuantizedActivations quantize_activations(std::span<const float> x) {
-  assert(x.size() % kQK == 0);
-  QuantizedActivations out;
-  out.cols = static_cast<int64_t>(x.size());
+  QuantizedActivations out = sized_activations(x.size());
   const size_t blocks = x.size() / kQK;
-  out.q.resize(x.size());
-  out.d.resize(blocks);
-  out.s.resize(blocks);
   const __m256 sign_bit = _mm256_set1_ps(-0.0f), half = _mm256_set1_ps(0.5f), one = _mm256_set1_ps(1.0f);
   for (size_t b = 0; b < blocks; ++b) {
     const float* v = &x[b * kQK];
