@@ -9,6 +9,7 @@
 // re-runs the whole sequence each step: its FLOPs per token grow with the position.
 #include <benchmark/benchmark.h>
 
+#include "kvlm/cache/contiguous.hpp"
 #include "kvlm/generate/generate.hpp"
 #include "kvlm/io/load.hpp"
 #include "kvlm/model/random_weights.hpp"
@@ -53,6 +54,20 @@ void run(benchmark::State& state, const Model& model) {
   state.counters["kv_cache_bytes"] = static_cast<double>(g.stats.kv_cache_bytes);
 }
 
+// Prefill alone: one forward over a prompt of state.range(0) tokens into an empty cache, logits for the
+// last position only, as generate_cached runs it (vs_llama_cpp.py's pp128 is this, on real weights).
+void BM_Prefill_SmolLM2Shape(benchmark::State& state) {
+  const Model& model = smollm2();
+  std::vector<int> prompt(static_cast<size_t>(state.range(0)));
+  for (size_t i = 0; i < prompt.size(); ++i) prompt[i] = static_cast<int>(1000 + i);
+  for (auto _ : state) {
+    ContiguousKVCache cache(model.config, static_cast<int>(prompt.size()));
+    benchmark::DoNotOptimize(forward(model, prompt, 0, &cache, nullptr, /*logits_to_keep=*/1));
+  }
+  state.counters["tok_per_s"] =
+      benchmark::Counter(static_cast<double>(prompt.size()) * state.iterations(), benchmark::Counter::kIsRate);
+}
+
 void BM_Naive_SmolLM2Shape(benchmark::State& s) { run<false>(s, smollm2()); }
 void BM_Cached_SmolLM2Shape(benchmark::State& s) { run<true>(s, smollm2()); }
 void BM_Naive_Fixture(benchmark::State& s) { run<false>(s, fixture()); }
@@ -60,10 +75,18 @@ void BM_Cached_Fixture(benchmark::State& s) { run<true>(s, fixture()); }
 
 BENCHMARK(BM_Naive_Fixture)->Arg(64)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Cached_Fixture)->Arg(64)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Prefill_SmolLM2Shape)->Arg(128)->Unit(benchmark::kMillisecond)->MinTime(2.0);
 BENCHMARK(BM_Naive_SmolLM2Shape)->Arg(128)->Iterations(1)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Cached_SmolLM2Shape)->Arg(128)->Iterations(1)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace kvlm
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  kvlm::keep_freed_memory();  // as kvlm's CLI does (tensor.hpp)
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -18,6 +18,7 @@
 #include "kvlm/io/dtype.hpp"
 #include "kvlm/io/gguf_quant.hpp"
 #include "kvlm/model/linear.hpp"
+#include "kvlm/model/matmul.hpp"
 
 namespace kvlm {
 namespace {
@@ -86,13 +87,42 @@ void BM_Linear(benchmark::State& state, uint32_t type) {
                                                     benchmark::Counter::kIsRate);
 }
 
+// Prefill's fp32 product on one thread, 128 rows of x: the register-tiled kernel against Eigen's
+// product (its readable twin, which packs both operands first).
+void BM_Matmul(benchmark::State& state, bool kernel) {
+  const Shape& s = kShapes[state.range(0)];
+  const Matrix& w = weight(static_cast<int>(state.range(0)), kF32).fp32();
+  std::mt19937 rng(7);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  Matrix x(128, s.in), y(128, s.out);
+  for (Eigen::Index i = 0; i < x.size(); ++i) x.data()[i] = normal(rng);
+  const MatmulArgs args{x.data(), x.cols(), w.data(), w.cols(), y.data(), y.cols(), x.rows(), s.out, s.in};
+  for (auto _ : state) {
+    kernel ? matmul_transposed(args) : matmul_transposed_eigen(args);
+    benchmark::DoNotOptimize(y.data());
+  }
+  state.SetLabel(s.name);
+  state.counters["GFLOP_per_s"] = benchmark::Counter(2.0 * 128 * s.out * s.in * state.iterations() / 1e9,
+                                                     benchmark::Counter::kIsRate);
+}
+
 void Shapes(benchmark::internal::Benchmark* b) {
   for (int shape = 0; shape < 3; ++shape)
     for (int rows : {1, 2, 3, 4, 8, 16}) b->Args({shape, rows});
   b->Unit(benchmark::kMicrosecond)->UseRealTime();
 }
 
+// A 128-token prompt's products (prefill; the head computes the last position only).
+void PrefillShapes(benchmark::internal::Benchmark* b) {
+  for (int shape = 0; shape < 2; ++shape) b->Args({shape, 128});
+  b->Unit(benchmark::kMicrosecond)->UseRealTime();
+}
+
 BENCHMARK_CAPTURE(BM_Linear, F32, kF32)->Apply(Shapes);
+BENCHMARK_CAPTURE(BM_Matmul, eigen, false)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_Matmul, kernel, true)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_Linear, F32_prefill, kF32)->Apply(PrefillShapes);
+BENCHMARK_CAPTURE(BM_Linear, Q8_0_prefill, kQ8_0)->Apply(PrefillShapes);
 BENCHMARK_CAPTURE(BM_Linear, Q8_0, kQ8_0)->Apply(Shapes);
 BENCHMARK_CAPTURE(BM_Linear, Q4_1, kQ4_1)->Apply(Shapes);
 BENCHMARK_CAPTURE(BM_Linear, Q4_0, kQ4_0)->Apply(Shapes);
@@ -108,4 +138,11 @@ BENCHMARK_CAPTURE(BM_Linear, Q6_K, kQ6_K)->Apply(DownShape);
 }  // namespace
 }  // namespace kvlm
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  kvlm::keep_freed_memory();  // as kvlm's CLI does (tensor.hpp)
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -5,8 +5,10 @@
 
 #include "cli/commands.hpp"
 #include "kvlm/error.hpp"
+#include "kvlm/tensor.hpp"
 
 int main(int argc, char** argv) {
+  kvlm::keep_freed_memory();  // see tensor.hpp
   CLI::App app{"kvlm: a transformer language model and its KV cache, from scratch"};
   app.set_version_flag("--version", "kvlm " KVLM_VERSION);
   app.require_subcommand(1);

@@ -2,10 +2,20 @@
 #include "kvlm/tensor.hpp"
 
 #include <limits>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include "kvlm/error.hpp"
 
 namespace kvlm {
+
+void keep_freed_memory() {
+#if defined(__GLIBC__)
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);  // glibc's largest: only weight-sized blocks are mapped
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);   // give memory back only when 1 GB is free at the heap's top
+#endif
+}
 
 std::string shape_string(const Shape& shape) {
   std::string s = "[";

@@ -312,7 +312,10 @@ TEST(Cli, PerplexityJsonMatchesTheNllOfForwardsLogits) {
     EXPECT_EQ(k["model"], base);
     EXPECT_LE(std::abs(k["mean_kl"].get<double>()), 2e-8) << base;
     EXPECT_EQ(k["top1_agreement"], 1.0) << base;
-    EXPECT_NEAR(k["perplexity"].get<double>(), j["perplexity"].get<double>(), 1e-4) << base;
+    // The base's logits are within 1e-4 of these (test_perplexity.cpp), so its mean NLL is within
+    // 2e-4 and its perplexity within a relative 2e-4 (measured: 3e-7; logits 2e-6 apart).
+    EXPECT_NEAR(k["perplexity"].get<double>(), j["perplexity"].get<double>(), 2e-4 * j["perplexity"].get<double>())
+        << base;
   }
   const Result other = run("perplexity -m " + kModel + " -t " + kTok + " -f " + text_file("ok", text).string() +
                            " --ctx 16 --json --kl-base " + (test::data_dir() / "models" / "llama-gqa-tied").string());

@@ -1,13 +1,14 @@
-// linear; see linear.hpp. Every case cuts the output columns (the weight's rows) into slices of a
-// fixed size and hands them to parallel_for (threads.hpp):
-//  - fp32, decode (T = 1): matrix-vector, single-threaded Eigen products over slices of 96 rows;
-//  - fp32, prefill (T > 1): matrix-matrix, slices of 128 rows. Eigen's own threading barely helps for
-//    tall weights such as gate_proj [1536, 576] or lm_head [49152, 576]; slices of the weight do;
+// linear; see linear.hpp. Every case cuts the output columns (the weight's rows) into slices of 96
+// rows and hands them to parallel_for (threads.hpp):
+//  - fp32, decode (T = 1): matrix-vector, Eigen's product on each slice;
+//  - fp32, prefill (T > 1): matrix-matrix, matmul_transposed on each slice (matmul.hpp: a register-
+//    tiled kernel on the rows in place, beside Eigen's product, its readable twin). Eigen's own
+//    threading barely helps for tall weights such as gate_proj [1536, 576]; slices of the weight do;
 //  - quantized, few rows (decode): each row of x is rounded to 16-bit blocks once, then every weight
 //    row is one dot_int per row of x (quantized.hpp): the weights are read as the file has them;
-//  - quantized, many rows (prefill): each slice of 128 weight rows is widened to fp32 and goes through
-//    the fp32 product: the widening is paid once per slice and shared by all T rows, and Eigen's GEMM
-//    is faster than T integer dot products (benchmarks/bench_quantized.cpp). This is exactly the
+//  - quantized, many rows (prefill): each slice of weight rows is widened to fp32 and goes through the
+//    fp32 product: the widening is paid once per slice and shared by all T rows, and the fp32 GEMM is
+//    faster than T integer dot products (benchmarks/bench_quantized.cpp). This is exactly the
 //    --dequantize path's product; the integer one differs from it by x's 16-bit rounding (~1e-5).
 // The slices do not depend on the number of threads, and each output is computed by the same code
 // whichever thread takes its slice, so the results are identical for any --threads.
@@ -17,17 +18,19 @@
 #include <vector>
 
 #include "kvlm/error.hpp"
+#include "kvlm/model/matmul.hpp"
 #include "kvlm/threads.hpp"
 
 namespace kvlm {
 namespace {
 
-// Rows per slice: multiples of 16 (one AVX-512 register), so every slice is vectorized the same way.
-// Each slice costs two atomic updates shared by the threads; decode's 96 rows (SmolLM2's 576, 1536,
-// 192 and 49152 rows are whole numbers of them) decoded Q8_0/Q4_1 at 2 threads 6-8% faster than 64
-// and 32 rows 9% slower (vs_llama_cpp.py's run, one machine, interleaved).
-constexpr Eigen::Index kDecodeSlice = 96;
-constexpr Eigen::Index kPrefillSlice = 128;
+// Rows per slice: multiples of 16 (one AVX-512 register) and of the prefill kernel's tiles (6 or 3
+// rows of W, matmul.cpp), so every slice is vectorized the same way. SmolLM2's 576, 1536, 192 and
+// 49152 rows are whole numbers of 96, so two threads get equal shares: at prefill, slices of 128
+// left one thread 3 of q_proj's 5 (4.5) and 1 of k_proj's 2 (1.5). Each slice costs two atomic
+// updates shared by the threads: decode at 2 threads was 6-8% faster than with 64 rows, and 9%
+// slower with 32 (vs_llama_cpp.py's run, one machine, interleaved).
+constexpr Eigen::Index kSlice = 96;
 // Threads only pay off past this many multiply-adds; below it, waking them costs more than the work.
 // 2^16 splits SmolLM2's k and v projections [192, 576] too (+3% decode at 2 threads over 2^18).
 constexpr Eigen::Index kMinParallelWork = Eigen::Index{1} << 16;
@@ -54,9 +57,14 @@ void for_each_slice(Eigen::Index out, Eigen::Index slice, Eigen::Index work, con
 
 Matrix fp32_product(const MatrixRef& x, const Matrix& weight) {
   Matrix y(x.rows(), weight.rows());
-  for_each_slice(weight.rows(), x.rows() == 1 ? kDecodeSlice : kPrefillSlice, x.size() * weight.rows(),
+  for_each_slice(weight.rows(), kSlice, x.size() * weight.rows(),
                  [&](Eigen::Index r0, Eigen::Index n) {
-                   y.middleCols(r0, n).noalias() = x * weight.middleRows(r0, n).transpose();  // [T, n]
+                   if (x.rows() == 1) {  // matrix-vector: Eigen's is as fast as memory allows
+                     y.middleCols(r0, n).noalias() = x * weight.middleRows(r0, n).transpose();  // [1, n]
+                   } else {
+                     matmul_transposed({x.data(), x.outerStride(), weight.row(r0).data(), weight.cols(),
+                                        &y(0, r0), y.cols(), x.rows(), n, x.cols()});  // [T, n]
+                   }
                  });
   return y;
 }
@@ -68,7 +76,7 @@ Matrix int_product(const MatrixRef& x, const QuantizedMatrix& w) {
     xq.push_back(quantize_activations({row.data(), static_cast<size_t>(row.size())}));
   }
   Matrix y(x.rows(), w.rows);  // row-major: row t's outputs r0 .. r0 + n are contiguous
-  for_each_slice(w.rows, kDecodeSlice, x.size() * w.rows, [&](Eigen::Index r0, Eigen::Index n) {
+  for_each_slice(w.rows, kSlice, x.size() * w.rows, [&](Eigen::Index r0, Eigen::Index n) {
     for (Eigen::Index t = 0; t < x.rows(); ++t) dot_int_rows(w, r0, n, xq[t], &y(t, r0));
   });
   return y;
@@ -76,10 +84,10 @@ Matrix int_product(const MatrixRef& x, const QuantizedMatrix& w) {
 
 Matrix tiled_product(const MatrixRef& x, const QuantizedMatrix& w) {
   Matrix y(x.rows(), w.rows);
-  for_each_slice(w.rows, kPrefillSlice, x.size() * w.rows, [&](Eigen::Index r0, Eigen::Index n) {
+  for_each_slice(w.rows, kSlice, x.size() * w.rows, [&](Eigen::Index r0, Eigen::Index n) {
     Matrix tile(n, w.cols);  // this slice's weight rows in fp32
     dequantize_rows(w, r0, n, tile.data());
-    y.middleCols(r0, n).noalias() = x * tile.transpose();
+    matmul_transposed({x.data(), x.outerStride(), tile.data(), w.cols, &y(0, r0), y.cols(), x.rows(), n, w.cols});
   });
   return y;
 }

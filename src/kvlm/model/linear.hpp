@@ -1,7 +1,7 @@
 // linear: y = x W^T + b, the one matrix product every projection goes through, and LinearWeight,
 // what W is: an fp32 matrix, or (chapter 08) ggml blocks kept as the GGUF file stores them.
 // linear() is the one place that tells the two apart; the model code above it does not.
-// Not a BLAS: Eigen does the fp32 products; model/quantized.hpp the block ones.
+// Not a BLAS: Eigen and model/matmul.hpp do the fp32 products; model/quantized.hpp the block ones.
 #pragma once
 
 #include "kvlm/model/quantized.hpp"

@@ -12,6 +12,7 @@ namespace kvlm {
 Matrix mlp(const ModelConfig& config, const LayerWeights& w, const MatrixRef& x /*[T, D]*/);  // -> [T, D]
 
 float silu(float x);       // x * sigmoid(x)
+Matrix silu(const MatrixRef& x);  // the same on every element, vectorized: what mlp() runs
 float gelu_tanh(float x);  // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))   (HF "gelu_new")
 
 }  // namespace kvlm
