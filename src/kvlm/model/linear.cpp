@@ -1,9 +1,8 @@
 // linear; see linear.hpp. Every case cuts the output columns (the weight's rows) into slices of 96
 // rows and hands them to parallel_for (threads.hpp):
-//  - fp32, decode (T = 1): matrix-vector, Eigen's product on each slice;
-//  - fp32, prefill (T > 1): matrix-matrix, matmul_transposed on each slice (matmul.hpp: a register-
-//    tiled kernel on the rows in place, beside Eigen's product, its readable twin). Eigen's own
-//    threading barely helps for tall weights such as gate_proj [1536, 576]; slices of the weight do;
+//  - fp32: matmul_transposed on each slice (matmul.hpp: a register-tiled kernel on x and W in place,
+//    beside Eigen's product, its readable twin), for decode (T = 1, matrix-vector) and prefill alike.
+//    Eigen's own threading barely helps for tall weights such as gate_proj [1536, 576]; slices do;
 //  - quantized, few rows (decode): each row of x is rounded to 16-bit blocks once, then every weight
 //    row is one dot_int per row of x (quantized.hpp): the weights are read as the file has them;
 //  - quantized, many rows (prefill): each slice of weight rows is widened to fp32 and goes through the
@@ -59,12 +58,8 @@ Matrix fp32_product(const MatrixRef& x, const Matrix& weight) {
   Matrix y(x.rows(), weight.rows());
   for_each_slice(weight.rows(), kSlice, x.size() * weight.rows(),
                  [&](Eigen::Index r0, Eigen::Index n) {
-                   if (x.rows() == 1) {  // matrix-vector: Eigen's is as fast as memory allows
-                     y.middleCols(r0, n).noalias() = x * weight.middleRows(r0, n).transpose();  // [1, n]
-                   } else {
-                     matmul_transposed({x.data(), x.outerStride(), weight.row(r0).data(), weight.cols(),
-                                        &y(0, r0), y.cols(), x.rows(), n, x.cols()});  // [T, n]
-                   }
+                   matmul_transposed({x.data(), x.outerStride(), weight.row(r0).data(), weight.cols(), &y(0, r0),
+                                      y.cols(), x.rows(), n, x.cols()});  // [T, n]
                  });
   return y;
 }

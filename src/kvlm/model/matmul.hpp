@@ -1,4 +1,5 @@
-// matmul_transposed: y = x W^T for prefill, where x has many rows (the prompt's positions).
+// matmul_transposed: y = x W^T, every fp32 product of linear(): prefill, where x has many rows (the
+// prompt's positions), and decode, where it has one.
 //
 // The readable version is one Eigen line, `y = x * w.transpose()`, and linear.cpp used it until
 // chapter 08. Eigen first copies both operands into its own panel layout ("packing"), because its
@@ -7,7 +8,9 @@
 // so the kernel can run on them in place: each output is the dot product of a row of x and a row of
 // W, and a tile of RM rows of x by RN rows of W keeps RM x RN of those dot products in registers,
 // loading RM + RN vectors for RM x RN fused multiply-adds (llamafile's tinyBLAS does the same).
-// On SmolLM2's 128-token prefill Eigen spent about a fifth of its GEMM time packing.
+// Measured on SmolLM2-135M (bench_generate, vs_llama_cpp.py): a 128-token prefill spent about a
+// fifth of Eigen's GEMM time packing; decode at one thread, which reads each weight once, went from
+// ~63 to ~70 tok/s, with 6 rows of W streaming side by side.
 //
 // Not a BLAS: no alpha/beta, no transposes other than this one, fp32 only. Without AVX2 + FMA, or
 // when `in` is not a whole number of SIMD vectors, it runs Eigen's product (the readable twin), and
