@@ -4,7 +4,7 @@
 //   - dot_dequantized, the readable twin: widen one block to floats, dot it with x, next block;
 //   - dot_int, the fast path: x is first rounded to 16-bit integer blocks of 32 of its own (once per
 //     product), and each 32 values of the weight become one integer dot product with x's block (AVX2
-//     where the CPU has it), scaled once. A K-quant's sub-blocks line up with x's blocks: Q4_K's 8
+//     where the CPU has it; AVX-512 for Q8_0), scaled once. A K-quant's sub-blocks line up with x's blocks: Q4_K's 8
 //     sub-blocks of 32 one to one, Q6_K's 16 of 16 two to one.
 // Tests hold the fast one to the readable one within the bound that rounding x to 16 bits allows.
 //
