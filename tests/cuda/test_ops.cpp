@@ -258,6 +258,27 @@ TEST_P(Ops, AttentionMatchesFloat64WithGqaAndCausalMask) {
   }
 }
 
+// The residual add and Gemma's embedding scale: one fp32 rounding of the exact result each, so the
+// result is exactly the float64 result rounded to fp32.
+TEST_P(Ops, ResidualAddAndScaleRoundOnce) {
+  const Matrix x = random_matrix(7, 40, 130), a = random_matrix(7, 40, 131);
+  const float s = 24.0f / 7.0f;
+  Matrix sum, scaled;
+  if (!cuda()) sum = x + a, scaled = x * s;
+  KVLM_CUDA_ONLY(if (cuda()) {
+    auto dsum = up(x), dscaled = up(x);
+    const auto da = up(a);
+    cuda::add(dsum.data(), da.data(), x.size());
+    cuda::scale(dscaled.data(), x.size(), s);
+    sum = down(dsum, 7, 40);
+    scaled = down(dscaled, 7, 40);
+  })
+  for (Eigen::Index i = 0; i < x.size(); ++i) {
+    ASSERT_EQ(sum.data()[i], static_cast<float>(static_cast<double>(x.data()[i]) + a.data()[i])) << i;
+    ASSERT_EQ(scaled.data()[i], static_cast<float>(static_cast<double>(x.data()[i]) * s)) << i;
+  }
+}
+
 // silu(g) * u: exp within 2 u (glibc, Eigen, CUDA's expf all are), then a sum, a division and a
 // product: 8 u relative to the result covers them.
 TEST_P(Ops, SiluGateMatchesFloat64) {

@@ -40,6 +40,10 @@ MemoryInfo memory_info() {
 
 void check_last_error(const char* what) { check(cudaGetLastError(), what); }
 
+void copy_on_device(float* to, const float* from, size_t n) {
+  if (n) check(cudaMemcpy(to, from, n * sizeof(float), cudaMemcpyDeviceToDevice), "cudaMemcpy on the device");
+}
+
 template <typename T>
 DeviceArray<T>::DeviceArray(size_t n) : size_(n) {
   if (n) check(cudaMalloc(reinterpret_cast<void**>(&data_), n * sizeof(T)), "cudaMalloc");

@@ -23,6 +23,9 @@ MemoryInfo memory_info();
 // launch failed. Every op calls it after its launch.
 void check_last_error(const char* what);
 
+// Copies n floats from device memory to device memory (a KV cache's rows).
+void copy_on_device(float* to, const float* from, size_t n);
+
 // Device memory for n values of T (float or int), freed when it goes out of scope. Moves, no copies.
 template <typename T>
 class DeviceArray {

@@ -152,6 +152,18 @@ __global__ void attention_kernel(const float* q, const float* k, const float* v,
   }
 }
 
+// ---- Element-wise: one thread per value.
+
+__global__ void add_kernel(float* x, const float* a, long n) {
+  const long i = thread_index();
+  if (i < n) x[i] += a[i];
+}
+
+__global__ void scale_kernel(float* x, long n, float s) {
+  const long i = thread_index();
+  if (i < n) x[i] *= s;
+}
+
 // ---- Activations: one thread per value.
 
 __global__ void silu_mul_kernel(float* gate, const float* up, long n) {
@@ -256,6 +268,18 @@ void scaled_dot_product_attention(const float* q, const float* k, const float* v
   attention_kernel<<<blocks_for(n), kThreads>>>(q, k, v, T, S, num_heads, num_kv_heads, head_dim, start_pos, scale,
                                                 sliding_window, out);
   check_last_error("scaled_dot_product_attention");
+}
+
+void add(float* x, const float* a, long n) {
+  if (n == 0) return;
+  add_kernel<<<blocks_for(n), kThreads>>>(x, a, n);
+  check_last_error("add");
+}
+
+void scale(float* x, long n, float s) {
+  if (n == 0) return;
+  scale_kernel<<<blocks_for(n), kThreads>>>(x, n, s);
+  check_last_error("scale");
 }
 
 void silu_mul(float* gate, const float* up, long n) {

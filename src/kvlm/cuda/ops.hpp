@@ -37,6 +37,11 @@ void scaled_dot_product_attention(const float* q, const float* k, const float* v
                                   int num_kv_heads, int head_dim, int start_pos, float scale, int sliding_window,
                                   float* out);
 
+// The residual stream's element-wise steps over n values: x += a (a residual), x *= s (Gemma's
+// embedding scale).
+void add(float* x, const float* a, long n);
+void scale(float* x, long n, float s);
+
 // The MLP's activations, element by element over n values.
 void silu_mul(float* gate, const float* up, long n);       // gate = silu(gate) * up        (SwiGLU)
 void gelu_tanh_mul(float* gate, const float* up, long n);  // gate = gelu_tanh(gate) * up   (Gemma's GeGLU)
