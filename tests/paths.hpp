@@ -8,7 +8,11 @@
 
 namespace kvlm::test {
 
-inline std::filesystem::path data_dir() { return KVLM_DATA_DIR; }
+// data/ in the source tree, or $KVLM_DATA_DIR (test binaries run elsewhere: scripts/gpu-check.sh).
+inline std::filesystem::path data_dir() {
+  if (const char* env = std::getenv("KVLM_DATA_DIR")) return env;
+  return KVLM_DATA_DIR;
+}
 
 // ../shared beside the clone, or $KVLM_SHARED_DIR. May not exist: use shared_available().
 inline std::filesystem::path shared_dir() {
