@@ -83,6 +83,11 @@ void run(const InspectArgs& a) {
     j["sliding_layers"] = sliding_layers;
     j["kv_cache_bytes_window_aware"] = window_bytes;
   }
+  // --device cuda (chapter 07) holds every weight in fp32 and a contiguous fp32 cache of `context`
+  // positions in GPU memory; upload refuses a model whose weights exceed the GPU's free memory.
+  const size_t gpu_weights = static_cast<size_t>(parameter_count(model)) * sizeof(float);
+  j["gpu_bytes_weights"] = gpu_weights;
+  j["gpu_bytes"] = gpu_weights + per_token * context;
   j["kv_cache_variants"] = variants_table(c, a.kv, context);
   if (a.json) {
     std::printf("%s\n", j.dump().c_str());
@@ -94,6 +99,9 @@ void run(const InspectArgs& a) {
               "at %d tokens: %.2f MiB\n",
               c.num_hidden_layers, c.num_key_value_heads, c.head_dim, per_token, context,
               per_token * static_cast<double>(context) / (1 << 20));
+  std::printf("GPU memory for --device cuda: %.2f MiB of fp32 weights + %.2f MiB of KV cache = %.2f MiB\n",
+              gpu_weights / double(1 << 20), per_token * static_cast<double>(context) / (1 << 20),
+              j["gpu_bytes"].get<size_t>() / double(1 << 20));
   if (sliding_layers > 0)
     std::printf("%d of %d layers slide over %d positions: a window-aware cache would need %.2f MiB at %d tokens\n",
                 sliding_layers, c.num_hidden_layers, c.sliding_window, window_bytes / double(1 << 20), context);

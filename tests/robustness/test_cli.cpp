@@ -19,6 +19,24 @@
 namespace kvlm {
 namespace {
 
+// --device cuda: where a GPU is present, the CUDA forward's logits (within 1e-3 of the CPU's, as
+// chapter 07's tests hold it to HF's); elsewhere one sentence naming why, and exit 1.
+TEST(Cli, DeviceCudaRunsOrSaysWhyNot) {
+  const std::string args = "logits -m " + kModel + " --prompt-ids 1,17,42 --json";
+  const Result cpu = run(args), cuda = run(args + " --device cuda");
+  ASSERT_EQ(cpu.code, 0) << cpu.err;
+  if (cuda.code == 0) {
+    const auto a = nlohmann::json::parse(cpu.out)["logits"], b = nlohmann::json::parse(cuda.out)["logits"];
+    ASSERT_EQ(a.size(), b.size());
+    for (size_t t = 0; t < a.size(); ++t)
+      for (size_t i = 0; i < a[t].size(); ++i) EXPECT_NEAR(a[t][i].get<double>(), b[t][i].get<double>(), 1e-3);
+  } else {
+    expect_input_error(cuda, "--device cuda: ");
+  }
+  const Result bad = run(args + " --device tpu");
+  EXPECT_EQ(bad.code, 2) << bad.err;  // bad usage: CLI11's message
+}
+
 TEST(Cli, PromptLongerThanTheContextIsRefused) {
   std::string ids = "1";
   for (int i = 0; i < 100; ++i) ids += ",5";

@@ -23,7 +23,7 @@ bool device_present(std::string* why) {
   if (status == cudaErrorNoDevice || (status == cudaSuccess && count == 0)) {
     reason = "no CUDA device is present";
   } else if (status == cudaErrorInsufficientDriver) {
-    reason = "the NVIDIA driver is missing or older than this CUDA runtime";
+    reason = "no NVIDIA driver is installed, or it is older than this CUDA runtime";
   } else if (status != cudaSuccess) {
     reason = std::string("CUDA could not list its devices: ") + cudaGetErrorString(status);
   }

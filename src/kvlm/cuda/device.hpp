@@ -10,7 +10,7 @@
 namespace kvlm::cuda {
 
 // Whether a usable CUDA device is present. When not, `why` (if given) says why in one sentence
-// ("no CUDA device is present", "the NVIDIA driver is older than this CUDA runtime", ...).
+// ("no CUDA device is present", "no NVIDIA driver is installed, or ...", ...).
 bool device_present(std::string* why = nullptr);
 
 // Free and total memory of the current device, in bytes.
