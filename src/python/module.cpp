@@ -22,6 +22,10 @@
 #include "kvlm/tokenizer/tokenizer.hpp"
 #include "kvlm/verify/reference.hpp"
 #include "numpy_convert.hpp"
+#if KVLM_HAS_CUDA
+#include "kvlm/cuda/device.hpp"
+#include "kvlm/cuda/transformer.hpp"
+#endif
 
 namespace kvlm::python {
 namespace {
@@ -35,8 +39,29 @@ struct ForwardOutput {
   std::optional<std::vector<py::array_t<float>>> attentions;     // L of [H, T, S]
 };
 
+// device="cuda": chapter 07's forward, the weights uploaded for this call (for checking, not speed),
+// without a cache or traces. A clear kvlm.Error where CUDA was not built or no GPU is present.
+Matrix forward_on_cuda(const Model& model, const std::vector<int>& ids, int start_pos, const KVCache* cache,
+                       bool traced) {
+  if (cache || start_pos != 0 || traced)
+    throw Error("device=\"cuda\" runs the whole sequence from position 0, without a cache or traces, for now");
+#if KVLM_HAS_CUDA
+  std::string why;
+  if (!cuda::device_present(&why)) throw Error("device=\"cuda\": " + why);
+  py::gil_scoped_release release;
+  return cuda::forward(cuda::upload(model), ids, 0, nullptr);
+#else
+  (void)model, (void)ids;
+  throw Error("device=\"cuda\": this kvlm module was built without CUDA");
+#endif
+}
+
 ForwardOutput run_forward(const Model& model, const std::vector<int>& ids, int start_pos, KVCache* cache,
-                          bool output_hidden_states, bool output_attentions) {
+                          bool output_hidden_states, bool output_attentions, const std::string& device) {
+  if (device != "cpu" && device != "cuda") throw Error("device must be \"cpu\" or \"cuda\", not \"" + device + "\"");
+  if (device == "cuda")
+    return {to_numpy(forward_on_cuda(model, ids, start_pos, cache, output_hidden_states || output_attentions)),
+            std::nullopt, std::nullopt};
   ForwardTrace trace;
   trace.keep_attention = output_attentions;
   const bool want_trace = output_hidden_states || output_attentions;
@@ -171,9 +196,10 @@ void bind_model(py::module_& m) {
                     "L + 1 arrays [T, D]: [0] embeddings, [l] after layer l-1, [L] after the final norm")
       .def_readonly("attentions", &ForwardOutput::attentions, "L arrays [H, T, S], softmax weights");
   m.def("forward", &run_forward, "model"_a, "ids"_a, "start_pos"_a = 0, "cache"_a = nullptr,
-        "output_hidden_states"_a = false, "output_attentions"_a = false,
+        "output_hidden_states"_a = false, "output_attentions"_a = false, "device"_a = "cpu",
         "Runs the model on ids at positions start_pos.. (model/transformer.hpp). Without a cache it "
-        "recomputes everything; with one it appends this chunk's K and V.");
+        "recomputes everything; with one it appends this chunk's K and V. device=\"cuda\": chapter 07's "
+        "CUDA forward (the whole sequence, no cache, no traces), where built and a GPU is present.");
 }
 
 void bind_cache(py::module_& m) {

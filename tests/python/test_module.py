@@ -151,6 +151,22 @@ def test_errors_become_kvlm_error():
         kvlm.load_model(MODELS / "does-not-exist")
 
 
+def test_device_cuda_runs_or_says_why_not():
+    """device="cuda" (chapter 07): the CUDA forward's logits within 1e-3 of the CPU's (DESIGN.md's GPU
+    bound) where a GPU is present; elsewhere a kvlm.Error that says why."""
+    model = kvlm.load_model(MODELS / "llama-gqa-tied")
+    ids = [1, 17, 42, 7]
+    cpu = kvlm.forward(model, ids).logits
+    try:
+        gpu = kvlm.forward(model, ids, device="cuda").logits
+    except kvlm.Error as e:
+        assert str(e).startswith('device="cuda"'), str(e)
+    else:
+        assert np.abs(gpu - cpu).max() < 1e-3
+    with pytest.raises(kvlm.Error, match="device must be"):
+        kvlm.forward(model, ids, device="tpu")
+
+
 def test_two_threads_generate_what_one_does_after_the_other():
     """forward and generate release the GIL: two Python threads may generate at once, each on its
     own prompt, and get HF's greedy paths, the same tokens as running them one after the other."""
