@@ -17,6 +17,8 @@
 // GPU's work is not CPU time of the calling thread.
 #include <benchmark/benchmark.h>
 
+#include "bench_main.hpp"
+
 #include <memory>
 #include <span>
 #include <string>
@@ -153,11 +155,5 @@ int main(int argc, char** argv) {
       rest.push_back(argv[i]);
     }
   }
-  int rest_argc = static_cast<int>(rest.size());
-  kvlm::keep_freed_memory();  // as kvlm's CLI does (tensor.hpp)
-  benchmark::Initialize(&rest_argc, rest.data());
-  if (benchmark::ReportUnrecognizedArguments(rest_argc, rest.data())) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
+  return kvlm::run_benchmarks(static_cast<int>(rest.size()), rest.data());
 }

@@ -9,6 +9,8 @@
 // re-runs the whole sequence each step: its FLOPs per token grow with the position.
 #include <benchmark/benchmark.h>
 
+#include "bench_main.hpp"
+
 #include "kvlm/cache/contiguous.hpp"
 #include "kvlm/generate/generate.hpp"
 #include "kvlm/io/load.hpp"
@@ -82,11 +84,4 @@ BENCHMARK(BM_Cached_SmolLM2Shape)->Arg(128)->Iterations(1)->Unit(benchmark::kMil
 }  // namespace
 }  // namespace kvlm
 
-int main(int argc, char** argv) {
-  kvlm::keep_freed_memory();  // as kvlm's CLI does (tensor.hpp)
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}
+int main(int argc, char** argv) { return kvlm::run_benchmarks(argc, argv); }

@@ -11,6 +11,8 @@
 // Counters: weight_MB (bytes read per product), GB_per_s (weight bytes / time), rows_per_s.
 #include <benchmark/benchmark.h>
 
+#include "bench_main.hpp"
+
 #include <cstring>
 #include <map>
 #include <random>
@@ -138,11 +140,4 @@ BENCHMARK_CAPTURE(BM_Linear, Q6_K, kQ6_K)->Apply(DownShape);
 }  // namespace
 }  // namespace kvlm
 
-int main(int argc, char** argv) {
-  kvlm::keep_freed_memory();  // as kvlm's CLI does (tensor.hpp)
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}
+int main(int argc, char** argv) { return kvlm::run_benchmarks(argc, argv); }

@@ -20,12 +20,8 @@ ContiguousKVCache::ContiguousKVCache(const ModelConfig& config, int max_seq_len)
 KVCache::View ContiguousKVCache::update(int layer, int start_pos, const MatrixRef& k, const MatrixRef& v) {
   assert(k.rows() == v.rows() && k.cols() == keys_[layer].cols() && v.cols() == values_[layer].cols());
   const int end = start_pos + static_cast<int>(k.rows());
-  if (start_pos < 0 || start_pos > length_[layer])
-    throw Error("KV cache: cannot write position " + std::to_string(start_pos) + " when " +
-                std::to_string(length_[layer]) + " positions are filled (positions must be contiguous)");
-  if (end > max_seq_len_)
-    throw Error("KV cache: position " + std::to_string(end - 1) + " is past its " + std::to_string(max_seq_len_) +
-                " positions (the context is full)");
+  check_no_gap(start_pos, length_[layer]);
+  check_capacity(end, max_seq_len_);
   // The new keys and values go straight into their slots, as in llama2.c.
   keys_[layer].middleRows(start_pos, k.rows()) = k;
   values_[layer].middleRows(start_pos, v.rows()) = v;

@@ -34,6 +34,18 @@ GatheredKV gather(const KVView& view) {
   return out;
 }
 
+void check_no_gap(int start_pos, int filled) {
+  if (start_pos < 0 || start_pos > filled)
+    throw Error("KV cache: cannot write position " + std::to_string(start_pos) + " when " + std::to_string(filled) +
+                " positions are filled (positions must be contiguous)");
+}
+
+void check_capacity(int end, int capacity) {
+  if (end > capacity)
+    throw Error("KV cache: position " + std::to_string(end - 1) + " is past its " + std::to_string(capacity) +
+                " positions (the context is full)");
+}
+
 void KVCache::write_i32(std::ostream& out, int32_t x) { out.write(reinterpret_cast<const char*>(&x), sizeof(x)); }
 
 int32_t KVCache::read_i32(std::istream& in) {

@@ -31,6 +31,12 @@ struct KVSegment {
 // paged one, the sinks and the recent run for a window. Attention masks by each key's position.
 using KVView = std::vector<KVSegment>;
 
+// The checks every cache's update makes, in the same words (the GPU's twin, cuda/kv_cache.hpp, too):
+// a write at start_pos may not leave a gap after the `filled` positions of its layer, and may not run
+// past the cache's `capacity` positions (end = start_pos + T). Each throws kvlm::Error.
+void check_no_gap(int start_pos, int filled);
+void check_capacity(int end, int capacity);
+
 class KVCache {
  public:
   using View = KVView;

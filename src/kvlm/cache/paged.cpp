@@ -18,9 +18,7 @@ KVCache::View PagedKVCache::update(int layer, int start_pos, const MatrixRef& k,
   assert(k.rows() == v.rows() && k.cols() == v.cols());
   const int B = pool_->block_size();
   const int end = start_pos + static_cast<int>(k.rows());
-  if (start_pos < 0 || start_pos > length_[layer])
-    throw Error("KV cache: cannot write position " + std::to_string(start_pos) + " when " +
-                std::to_string(length_[layer]) + " positions are filled (positions must be contiguous)");
+  check_no_gap(start_pos, length_[layer]);
   if (end > capacity())
     throw Error("paged KV cache: position " + std::to_string(end - 1) + " is past its pool of " +
                 std::to_string(pool_->num_blocks()) + " blocks of " + std::to_string(B) + " positions (a larger pool: --kv-pool)");

@@ -26,9 +26,7 @@ WindowKVCache::WindowKVCache(const ModelConfig& config, int window, int sinks) :
 KVCache::View WindowKVCache::update(int layer, int start_pos, const MatrixRef& k, const MatrixRef& v) {
   assert(k.rows() == v.rows() && k.cols() == keys_[layer].cols() && v.cols() == values_[layer].cols());
   const int end = start_pos + static_cast<int>(k.rows());
-  if (start_pos < 0 || start_pos > length_[layer])
-    throw Error("KV cache: cannot write position " + std::to_string(start_pos) + " when " +
-                std::to_string(length_[layer]) + " positions are filled (positions must be contiguous)");
+  check_no_gap(start_pos, length_[layer]);
   if (start_pos < length_[layer]) roll_back(layer, start_pos);
 
   // Sinks go to their own rows; the ring takes the chunk's last W positions (earlier ones would be

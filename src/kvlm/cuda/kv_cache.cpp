@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <string>
 
+#include "kvlm/cache/kv_cache.hpp"
 #include "kvlm/error.hpp"
 
 namespace kvlm::cuda {
@@ -20,12 +21,8 @@ KVCache::KVCache(const ModelConfig& config, int max_seq_len) : max_seq_len_(max_
 
 void KVCache::update(int layer, int start_pos, const float* k, const float* v, int T) {
   const int end = start_pos + T;
-  if (start_pos < 0 || start_pos > length_[layer])
-    throw Error("KV cache: cannot write position " + std::to_string(start_pos) + " when " +
-                std::to_string(length_[layer]) + " positions are filled (positions must be contiguous)");
-  if (end > max_seq_len_)
-    throw Error("KV cache: position " + std::to_string(end - 1) + " is past its " + std::to_string(max_seq_len_) +
-                " positions (the context is full)");
+  check_no_gap(start_pos, length_[layer]);
+  check_capacity(end, max_seq_len_);
   const size_t offset = static_cast<size_t>(start_pos) * kv_dim_, n = static_cast<size_t>(T) * kv_dim_;
   copy_on_device(keys_[layer].data() + offset, k, n);
   copy_on_device(values_[layer].data() + offset, v, n);

@@ -193,6 +193,20 @@ __m256i fifth_bits(uint32_t bits) {
   return _mm256_and_si256(set, _mm256_set1_epi16(16));
 }
 
+// A row's blocks summed in two accumulator chains, even and odd blocks (why: Avx2 below), then
+// added: block_dot(b, acc) returns acc plus block b's contribution. Vec is __m256 or __m512.
+template <typename Vec, typename BlockDot>
+Vec two_chains(int64_t blocks, Vec zero, const BlockDot& block_dot) {
+  Vec even = zero, odd = zero;
+  int64_t b = 0;
+  for (; b + 1 < blocks; b += 2) {
+    even = block_dot(b, even);
+    odd = block_dot(b + 1, odd);
+  }
+  if (b < blocks) even = block_dot(b, even);
+  return even + odd;  // GCC's and clang's vector extensions: lane by lane
+}
+
 struct Avx2 {
   // Two accumulators, even and odd blocks: each fmadd waits ~4 cycles for the one before it on the
   // same accumulator, longer than the rest of a block's work; two chains hide that wait. Decode reads
@@ -206,14 +220,7 @@ struct Avx2 {
                                  &x.q[b * kQK]);
       return _mm256_fmadd_ps(_mm256_set1_ps(half(block) * x.d[b]), dot, acc);
     };
-    __m256 even = _mm256_setzero_ps(), odd = _mm256_setzero_ps();
-    int64_t b = 0;
-    for (; b + 1 < blocks; b += 2) {
-      even = block_dot(b, even);
-      odd = block_dot(b + 1, odd);
-    }
-    if (b < blocks) even = block_dot(b, even);
-    return horizontal_sum(_mm256_add_ps(even, odd));
+    return horizontal_sum(two_chains(blocks, _mm256_setzero_ps(), block_dot));
   }
 
   // Q4_0 is Q4_1 with m = -8 d: x = d * q + m either way, and sum(m * x_i) = m * s.
@@ -243,14 +250,8 @@ struct Avx2 {
       offsets += m * x.s[b];
       return _mm256_fmadd_ps(_mm256_set1_ps(d * x.d[b]), dot, acc);
     };
-    __m256 even = _mm256_setzero_ps(), odd = _mm256_setzero_ps();
-    int64_t b = 0;
-    for (; b + 1 < blocks; b += 2) {
-      even = block_dot(b, even);
-      odd = block_dot(b + 1, odd);
-    }
-    if (b < blocks) even = block_dot(b, even);
-    return horizontal_sum(_mm256_add_ps(even, odd)) + offsets;
+    const __m256 sum = two_chains(blocks, _mm256_setzero_ps(), block_dot);  // adds to offsets as it goes
+    return horizontal_sum(sum) + offsets;
   }
 
   static float dot_q5_0(const std::byte* row, int64_t blocks, const QuantizedActivations& x) {
@@ -340,14 +341,7 @@ struct Avx512 : Avx2 {
       const __m512 dot = _mm512_cvtepi32_ps(_mm512_madd_epi16(w, q));
       return _mm512_fmadd_ps(_mm512_set1_ps(half(block) * x.d[b]), dot, acc);
     };
-    __m512 even = _mm512_setzero_ps(), odd = _mm512_setzero_ps();
-    int64_t b = 0;
-    for (; b + 1 < blocks; b += 2) {
-      even = block_dot(b, even);
-      odd = block_dot(b + 1, odd);
-    }
-    if (b < blocks) even = block_dot(b, even);
-    return _mm512_reduce_add_ps(_mm512_add_ps(even, odd));
+    return _mm512_reduce_add_ps(two_chains(blocks, _mm512_setzero_ps(), block_dot));
   }
 };
 #endif
