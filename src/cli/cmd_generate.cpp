@@ -38,6 +38,7 @@ struct GenerateArgs {
   TraceOptions trace_options;
   KVCacheOptions kv_cache;             // --kv-cache, --kv-block, --kv-pool, --kv-window, --kv-sinks
   std::string save_cache, load_cache;  // --save-cache FILE, --load-cache FILE
+  std::string device = "cpu";          // --device cpu|cuda
 };
 
 std::string read_all(std::FILE* f, const std::string& what) {
@@ -143,6 +144,7 @@ void run(const GenerateArgs& a) {
   set_threads(a.threads);
   const auto t0 = std::chrono::steady_clock::now();
   const Model model = load_model(a.model, a.load);
+  const std::unique_ptr<Decoder> decoder = make_decoder(a.device, model);  // the CPU, or the GPU (chapter 07)
   const double load_ms = ms_since(t0);
   const std::unique_ptr<Tokenizer> tok = find_tokenizer(a.model, a.tokenizer);
 
@@ -172,9 +174,9 @@ void run(const GenerateArgs& a) {
   const auto new_tokens = [&](const Prompt& p) {
     return past_context ? a.max_new_tokens : std::min(a.max_new_tokens, context - static_cast<int>(p.ids.size()) + 1);
   };
-  const PromptCaches caches(model.config, a.kv_cache,
-                            static_cast<int>(std::min<size_t>(longest + std::max(a.max_new_tokens - 1, 0),
-                                                              past_context ? SIZE_MAX : context)));
+  const int cache_positions = static_cast<int>(
+      std::min<size_t>(longest + std::max(a.max_new_tokens - 1, 0), past_context ? SIZE_MAX : context));
+  const PromptCaches caches(model.config, a.kv_cache, cache_positions);
 
   for (size_t i = 0; i < prompts.size(); ++i) {
     const std::vector<int>& prompt = prompts[i].ids;
@@ -198,12 +200,13 @@ void run(const GenerateArgs& a) {
     double outside_prefill_ms = 0;  // --save-cache prefills before generate_cached
     Generation g;
     if (a.no_cache) {
-      g = generate_naive(model, prompt, config, on_token);
+      g = generate_naive(*decoder, prompt, config, on_token);
     } else {
-      cache = caches.make();
+      // On the CPU, one pool for every prompt (paged: prefix reuse across -f's prompts); the GPU's own.
+      cache = a.device == "cpu" ? caches.make() : decoder->make_cache(a.kv_cache, cache_positions);
       check_fits_cache(model, *cache, prompt.size(), config.max_new_tokens);
       reused = prepare_cache(a, model, *cache, prompt, &outside_prefill_ms);
-      g = generate_cached(model, prompt, config, on_token, cache.get());
+      g = generate_cached(*decoder, prompt, config, on_token, cache.get());
     }
     if (trace) trace->write(a.trace);
     const double first_token_ms = outside_prefill_ms + (g.stats.step_ms.empty() ? 0.0 : g.stats.step_ms[0]);
@@ -223,6 +226,7 @@ void run(const GenerateArgs& a) {
                           {"generated_ids", g.tokens},
                           {"text", text},
                           {"cache", a.no_cache ? "none" : "kv"},
+                          {"device", a.device},
                           {"weights", {{"formats", linear_formats(model)}, {"bytes_per_token", linear_bytes(model)}}},
                           {"stop_reason", stop_reason},
                           {"timings",
@@ -286,6 +290,7 @@ void add_generate(CLI::App& app) {
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--threads", a->threads, "CPU threads (default: every CPU up to 4)")->capture_default_str();
   add_kv_cache_options(cmd, a->kv_cache);
+  add_device_option(cmd, a->device);
   cmd->add_option("--save-cache", a->save_cache, "save the prompt's KV cache to FILE (all but its last token)");
   cmd->add_option("--load-cache", a->load_cache, "start from a KV cache FILE saved for a prompt this one starts with");
   cmd->callback([a, p, f, ids] {
@@ -302,6 +307,10 @@ void add_generate(CLI::App& app) {
     check_kv_cache_flags("generate", a->kv_cache);
     if (a->no_cache && (!a->save_cache.empty() || !a->load_cache.empty()))
       throw CLI::ValidationError("generate", "--save-cache and --load-cache need the KV cache (not --no-cache)");
+    if (a->device == "cuda" && (!a->trace.empty() || !a->save_cache.empty() || !a->load_cache.empty() ||
+                                a->kv_cache.kind != "contiguous"))
+      throw CLI::ValidationError("generate", "--device cuda runs with the contiguous KV cache, without --trace, "
+                                             "--save-cache or --load-cache (those are the CPU's, for now)");
     run(*a);
   });
 }

@@ -11,10 +11,6 @@
 #include "kvlm/io/safetensors.hpp"
 #include "kvlm/model/transformer.hpp"
 #include "kvlm/verify/finite.hpp"
-#if KVLM_HAS_CUDA
-#include "kvlm/cuda/device.hpp"
-#include "kvlm/cuda/transformer.hpp"
-#endif
 
 namespace kvlm::cli {
 namespace {
@@ -27,19 +23,6 @@ struct LogitsArgs {
   std::string device = "cpu";
 };
 
-// The forward pass on the device asked for: the CPU's, or its CUDA twin (chapter 07) with the
-// weights uploaded first. A clear sentence where CUDA was not built or no GPU is present.
-Matrix forward_on(const std::string& device, const Model& model, const std::vector<int>& ids) {
-  if (device == "cpu") return forward(model, ids, 0, nullptr);
-#if KVLM_HAS_CUDA
-  std::string why;
-  if (!cuda::device_present(&why)) throw Error("--device cuda: " + why);
-  return cuda::forward(cuda::upload(model), ids, 0, nullptr);
-#else
-  (void)model, (void)ids;
-  throw Error("--device cuda: this kvlm was built without CUDA (install the CUDA toolkit and build again)");
-#endif
-}
 
 constexpr int kTopShown = 5;  // tokens listed per position in the text output
 
@@ -47,7 +30,7 @@ void run(const LogitsArgs& a) {
   set_threads(a.threads);
   const Model model = load_model(a.model, a.load);
   const std::vector<int> ids = parse_ids(a.prompt_ids);
-  const Matrix logits = forward_on(a.device, model, ids);  // [T, V]
+  const Matrix logits = make_decoder(a.device, model)->forward(ids, 0, nullptr, nullptr, 0);  // [T, V]
   check_finite_logits(model, ids, logits);  // NaN or Inf: exit 1, naming the layer (not nulls in the JSON)
   const Shape shape = {logits.rows(), logits.cols()};
 
@@ -88,8 +71,7 @@ void add_logits(CLI::App& app) {
   cmd->add_flag("--json", a->json, "print one JSON object with every logit");
   add_load_flags(cmd, a->load);
   cmd->add_option("--threads", a->threads, "CPU threads (0 = all)");
-  cmd->add_option("--device", a->device, "cpu, or cuda: the CUDA forward (chapter 07), where built and a GPU is present")
-      ->check(CLI::IsMember({"cpu", "cuda"}));
+  add_device_option(cmd, a->device);
   cmd->callback([a] { run(*a); });
 }
 

@@ -9,6 +9,10 @@
 #include "kvlm/error.hpp"
 #include "kvlm/io/gguf.hpp"
 #include "kvlm/threads.hpp"
+#if KVLM_HAS_CUDA
+#include "kvlm/cuda/decoder.hpp"
+#include "kvlm/cuda/device.hpp"
+#endif
 
 namespace kvlm::cli {
 
@@ -101,6 +105,23 @@ void check_sampler_options(const std::string& command, const SamplerConfig& samp
   } catch (const Error& e) {
     throw CLI::ValidationError(command, e.what());
   }
+}
+
+void add_device_option(CLI::App* cmd, std::string& device) {
+  cmd->add_option("--device", device, "cpu, or cuda: chapter 07's GPU forward, where built and a GPU is present")
+      ->check(CLI::IsMember({"cpu", "cuda"}))
+      ->capture_default_str();
+}
+
+std::unique_ptr<Decoder> make_decoder(const std::string& device, const Model& model) {
+  if (device != "cuda") return std::make_unique<CpuDecoder>(model);
+#if KVLM_HAS_CUDA
+  std::string why;
+  if (!cuda::device_present(&why)) throw Error("--device cuda: " + why);
+  return std::make_unique<cuda::Decoder>(model);
+#else
+  throw Error("--device cuda: this kvlm was built without CUDA (install the CUDA toolkit and build again)");
+#endif
 }
 
 int context_size(int requested, int model_context) {

@@ -9,6 +9,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "kvlm/generate/decoder.hpp"
 #include "kvlm/generate/sampler.hpp"
 #include "kvlm/io/load.hpp"
 #include "kvlm/tokenizer/tokenizer.hpp"
@@ -53,6 +54,12 @@ void check_sampler_options(const std::string& command, const SamplerConfig& samp
 //   --check-tensors: a weight holding NaN or Inf is named, with its flat index, before anything runs (exit 1);
 //   --dequantize:    Q8_0/Q4_0/Q4_1/Q5_0/Q4_K/Q6_K weights are widened to fp32 at load instead of multiplied as blocks.
 void add_load_flags(CLI::App* cmd, LoadOptions& load);
+
+// --device cpu|cuda (generate, logits): the flag, and the Decoder (generate/decoder.hpp) that runs
+// the model there. "cuda" is chapter 07's cuda::Decoder where kvlm was built with CUDA and a GPU is
+// present; otherwise one kvlm::Error sentence saying which is missing (exit 1).
+void add_device_option(CLI::App* cmd, std::string& device);
+std::unique_ptr<Decoder> make_decoder(const std::string& device, const Model& model);
 
 // The context a command works in: -c N (0 = the model's max_position_embeddings). A value above
 // the model's context is clamped to it, with a one-line note on stderr.

@@ -9,10 +9,12 @@
 #include <gtest/gtest.h>
 
 #include "fixtures.hpp"
+#include "kvlm/cuda/decoder.hpp"
 #include "kvlm/cuda/device.hpp"
 #include "kvlm/cuda/kv_cache.hpp"
 #include "kvlm/cuda/transformer.hpp"
 #include "kvlm/error.hpp"
+#include "kvlm/generate/generate.hpp"
 #include "kvlm/io/load.hpp"
 #include "kvlm/verify/reference.hpp"
 
@@ -85,6 +87,19 @@ TEST_P(CudaForward, ChunkedPrefillEqualsOnePass) {
     const Matrix kept = cuda::forward(model_, ids, 0, &last, 1);
     ASSERT_EQ(kept.rows(), 1);
     EXPECT_LE(max_abs_diff(kept, one_pass.bottomRows(1)), kEquivalenceTolerance) << p.name;
+  }
+}
+
+// Chapters 05 and 06's loops, unchanged, on the GPU through cuda::Decoder: HF's greedy paths token
+// for token (no tolerance: every fixture's top-1/top-2 margins are above the GPU's 1e-3).
+TEST_P(CudaForward, GreedyPathsMatchHFNaiveAndCached) {
+  const cuda::Decoder decoder(host_);
+  for (const ReferencePrompt& p : prompts_) {
+    GenerationConfig config;
+    config.max_new_tokens = static_cast<int>(p.greedy.size());
+    config.stop_at_eos = false;  // HF's greedy references run their full length
+    EXPECT_EQ(generate_cached(decoder, p.input_ids, config).tokens, p.greedy) << p.name << " (cached)";
+    EXPECT_EQ(generate_naive(decoder, p.input_ids, config).tokens, p.greedy) << p.name << " (naive)";
   }
 }
 

@@ -35,6 +35,20 @@ TEST(Cli, DeviceCudaRunsOrSaysWhyNot) {
   }
   const Result bad = run(args + " --device tpu");
   EXPECT_EQ(bad.code, 2) << bad.err;  // bad usage: CLI11's message
+
+  // generate: the same greedy tokens as the CPU's where a GPU is present, else the same sentence.
+  const std::string gen = "generate -m " + kModel + " --prompt-ids 1,17,42 -n 8 --ignore-eos --json";
+  const Result cpu_gen = run(gen), cuda_gen = run(gen + " --device cuda");
+  ASSERT_EQ(cpu_gen.code, 0) << cpu_gen.err;
+  EXPECT_EQ(nlohmann::json::parse(cpu_gen.out)["device"], "cpu");
+  if (cuda_gen.code == 0) {
+    EXPECT_EQ(nlohmann::json::parse(cuda_gen.out)["generated_ids"], nlohmann::json::parse(cpu_gen.out)["generated_ids"]);
+  } else {
+    expect_input_error(cuda_gen, "--device cuda: ");
+  }
+  // What the GPU does not do yet is a usage error, before anything loads.
+  EXPECT_EQ(run(gen + " --device cuda --kv-cache paged").code, 2);
+  EXPECT_EQ(run(gen + " --device cuda --trace /tmp/kvlm-trace.json").code, 2);
 }
 
 TEST(Cli, PromptLongerThanTheContextIsRefused) {

@@ -29,6 +29,14 @@ void KVCache::update(int layer, int start_pos, const float* k, const float* v, i
   length_[layer] = end;
 }
 
+KVCache::View KVCache::update(int, int, const MatrixRef&, const MatrixRef&) {
+  throw Error("the GPU's KV cache is written by cuda::forward, not from host matrices");
+}
+
+KVCache::View KVCache::view(int) const {
+  throw Error("the GPU's KV cache is read on the GPU: it has no host view (--save-cache runs on the CPU)");
+}
+
 int KVCache::length() const { return length_.back(); }  // the last layer is written last
 
 void KVCache::clear() { std::fill(length_.begin(), length_.end(), 0); }

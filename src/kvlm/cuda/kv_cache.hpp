@@ -4,14 +4,19 @@
 // Not a paged or lossy cache: chapter 09's variants stay on the CPU.
 #pragma once
 
+#include <string>
 #include <vector>
 
+#include "kvlm/cache/kv_cache.hpp"
 #include "kvlm/config.hpp"
 #include "kvlm/cuda/device.hpp"
 
 namespace kvlm::cuda {
 
-class KVCache {
+// A kvlm::KVCache, so that the generation loops hold it as they hold a CPU cache (its length, capacity
+// and bytes); its rows are written and read only by cuda::forward. The CPU-side update() and view()
+// throw kvlm::Error: there are no host matrices to return.
+class KVCache : public kvlm::KVCache {
  public:
   KVCache(const ModelConfig& config, int max_seq_len);  // allocates every position up front
 
@@ -22,12 +27,16 @@ class KVCache {
   const float* keys(int layer) const { return keys_[layer].data(); }
   const float* values(int layer) const { return values_[layer].data(); }
 
-  int length() const;  // positions fed so far in every layer: the next start_pos
-  int capacity() const { return max_seq_len_; }
-  void clear();
-  void truncate(int length);
-  size_t bytes() const;       // device memory allocated
-  size_t bytes_used() const;  // of which holding positions
+  int length() const override;  // positions fed so far in every layer: the next start_pos
+  int capacity() const override { return max_seq_len_; }
+  int num_layers() const override { return static_cast<int>(keys_.size()); }
+  void clear() override;
+  void truncate(int length) override;
+  size_t bytes() const override;       // device memory allocated
+  size_t bytes_used() const override;  // of which holding positions
+  std::string kind() const override { return "contiguous"; }
+  View update(int layer, int start_pos, const MatrixRef& k, const MatrixRef& v) override;  // throws
+  View view(int layer) const override;                                                      // throws
 
  private:
   int max_seq_len_, kv_dim_;

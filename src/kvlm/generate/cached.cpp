@@ -4,15 +4,15 @@
 #include <chrono>
 #include <memory>
 
-#include "kvlm/cache/make_kv_cache.hpp"
 #include "kvlm/error.hpp"
 #include "kvlm/generate/generate.hpp"
 #include "kvlm/model/transformer.hpp"
 
 namespace kvlm {
 
-Generation generate_cached(const Model& model, std::span<const int> prompt, const GenerationConfig& config,
+Generation generate_cached(const Decoder& decoder, std::span<const int> prompt, const GenerationConfig& config,
                            const OnToken& on_token, KVCache* caller_cache) {
+  const Model& model = decoder.model();
   Sampler sampler(config.sampler, prompt);
   Generation out;
   std::vector<int> sequence(prompt.begin(), prompt.end());
@@ -24,8 +24,8 @@ Generation generate_cached(const Model& model, std::span<const int> prompt, cons
   const size_t needed = prompt.size() + std::max(config.max_new_tokens - 1, 0);  // the last token is not fed
   std::unique_ptr<KVCache> own;
   if (!caller_cache)
-    own = make_kv_cache(model.config, config.kv_cache,
-                        static_cast<int>(std::clamp<size_t>(needed, 1, model.config.max_position_embeddings)));
+    own = decoder.make_cache(config.kv_cache,
+                             static_cast<int>(std::clamp<size_t>(needed, 1, model.config.max_position_embeddings)));
   KVCache& cache = caller_cache ? *caller_cache : *own;
   check_fits_cache(model, cache, prompt.size(), config.max_new_tokens);  // the context, or the cache's capacity
   if (cache.length() == 0) out.stats.reused_positions = cache.reuse_prefix(prompt);
@@ -43,7 +43,7 @@ Generation generate_cached(const Model& model, std::span<const int> prompt, cons
     // NEW: feed only what the cache has not seen: the whole prompt first (prefill), then one token.
     const std::span<const int> fresh = std::span<const int>(sequence).subspan(cache.length());
     // NEW: only the newest position's logits: a prefill skips the output head for the rest.
-    const Matrix logits = forward(model, fresh, /*start_pos=*/cache.length(), &cache, observed, 1);  // [1, V]
+    const Matrix logits = decoder.forward(fresh, /*start_pos=*/cache.length(), &cache, observed, 1);  // [1, V]
     if (config.on_logits) config.on_logits(sequence, logits);  // may throw: kvlm generate's NaN/Inf check
     const Eigen::RowVectorXf last = logits.row(logits.rows() - 1);
     const int next = sampler.sample({last.data(), static_cast<size_t>(last.size())}, observed ? &view : nullptr);
@@ -67,6 +67,12 @@ Generation generate_cached(const Model& model, std::span<const int> prompt, cons
   out.stats.kv_cache_bytes = cache.bytes();  // NEW: what the cache holds at the end
   out.stats.kv_cache_bytes_used = cache.bytes_used();
   return out;
+}
+
+// The CPU, as chapter 06 teaches it.
+Generation generate_cached(const Model& model, std::span<const int> prompt, const GenerationConfig& config,
+                           const OnToken& on_token, KVCache* cache) {
+  return generate_cached(CpuDecoder(model), prompt, config, on_token, cache);
 }
 
 }  // namespace kvlm

@@ -8,6 +8,7 @@
 
 #include "kvlm/cache/kv_cache.hpp"
 #include "kvlm/cache/make_kv_cache.hpp"
+#include "kvlm/generate/decoder.hpp"
 #include "kvlm/generate/sampler.hpp"
 #include "kvlm/model/transformer.hpp"
 #include "kvlm/model/weights.hpp"
@@ -62,14 +63,20 @@ struct Generation {
 using OnToken = std::function<void(int)>;
 
 // Chapter 05: every step runs forward over prompt + everything generated so far. O(n^2) work.
+// On the CPU (a CpuDecoder of the model), or on the device a Decoder stands for (chapter 07).
 Generation generate_naive(const Model& model, std::span<const int> prompt, const GenerationConfig& config,
+                          const OnToken& on_token = {});
+Generation generate_naive(const Decoder& decoder, std::span<const int> prompt, const GenerationConfig& config,
                           const OnToken& on_token = {});
 
 // Chapter 06: prefill the prompt once into a KV cache, then run one token per step. O(n) work.
 // With `cache`, the caller's cache is used and kept (a chat keeps it between turns): it may already
 // hold the keys and values of the prompt's first cache->length() tokens, which are then not fed
 // again, and it must have room for the rest. Without it, a cache just large enough is made.
+// The cache, made or given, must be one the decoder's device reads (a CPU cache for the CPU).
 Generation generate_cached(const Model& model, std::span<const int> prompt, const GenerationConfig& config,
+                           const OnToken& on_token = {}, KVCache* cache = nullptr);
+Generation generate_cached(const Decoder& decoder, std::span<const int> prompt, const GenerationConfig& config,
                            const OnToken& on_token = {}, KVCache* cache = nullptr);
 
 // Whether `token` ends generation: one of the model's EOS ids (unless config.stop_at_eos is false) or

@@ -8,8 +8,9 @@
 
 namespace kvlm {
 
-Generation generate_naive(const Model& model, std::span<const int> prompt, const GenerationConfig& config,
+Generation generate_naive(const Decoder& decoder, std::span<const int> prompt, const GenerationConfig& config,
                           const OnToken& on_token) {
+  const Model& model = decoder.model();
   check_fits_context(model, prompt.size(), config.max_new_tokens);
   Sampler sampler(config.sampler, prompt);
   Generation out;
@@ -22,7 +23,7 @@ Generation generate_naive(const Model& model, std::span<const int> prompt, const
 
   for (int step = 0; step < config.max_new_tokens; ++step) {
     const auto t0 = std::chrono::steady_clock::now();
-    const Matrix logits = forward(model, sequence, /*start_pos=*/0, /*cache=*/nullptr, observed);  // [len, V]: all of it
+    const Matrix logits = decoder.forward(sequence, /*start_pos=*/0, /*cache=*/nullptr, observed, 0);  // [len, V]: all of it
     if (config.on_logits) config.on_logits(sequence, logits);  // may throw: kvlm generate's NaN/Inf check
     const Eigen::RowVectorXf last = logits.row(logits.rows() - 1);
     const int next = sampler.sample({last.data(), static_cast<size_t>(last.size())}, observed ? &view : nullptr);
@@ -42,6 +43,12 @@ Generation generate_naive(const Model& model, std::span<const int> prompt, const
     if (is_stop_token(model, config, next)) break;
   }
   return out;
+}
+
+// The CPU, as chapter 05 teaches it.
+Generation generate_naive(const Model& model, std::span<const int> prompt, const GenerationConfig& config,
+                          const OnToken& on_token) {
+  return generate_naive(CpuDecoder(model), prompt, config, on_token);
 }
 
 }  // namespace kvlm
