@@ -4,6 +4,9 @@
 // 64; GQA groups 1, 3 and 8; both RoPE layouts), so the CPU code and its CUDA twin are held to one
 // reference and, through it, to each other.
 //
+// CudaKernels, at the end, holds the kernels with no CPU function of their own (the causal softmax
+// and the fast versions of linear and attention) to the same references.
+//
 // The "cuda" instances skip with one line where kvlm was built without CUDA or no device is present.
 // Tolerances are stated per op as a count of fp32 roundings, u = 2^-24 (the unit roundoff).
 #include <gtest/gtest.h>
@@ -24,6 +27,7 @@
 #include "kvlm/model/rope.hpp"
 #if KVLM_HAS_CUDA
 #include "kvlm/cuda/device.hpp"
+#include "kvlm/cuda/fast_ops.hpp"
 #include "kvlm/cuda/ops.hpp"
 #endif
 
@@ -178,6 +182,22 @@ TEST_P(Ops, RopeMatchesFloat64InBothLayouts) {
 
 // A dot product of K terms in any order of fp32 additions, fused or not, is within
 // gamma_K * sum |x w| of the exact one, gamma_K = K u / (1 - K u) (Higham, 3.1); the bias adds one more u.
+void expect_linear_near_float64(const Matrix& x, const Matrix& w, const Vector& bias, const Matrix& y) {
+  const Eigen::Index in = x.cols();
+  const double gamma = (in + 1) * kU / (1 - (in + 1) * kU);
+  ASSERT_EQ(y.rows(), x.rows());
+  ASSERT_EQ(y.cols(), w.rows());
+  for (Eigen::Index t = 0; t < x.rows(); ++t)
+    for (Eigen::Index r = 0; r < w.rows(); ++r) {
+      double exact = bias.size() ? bias(r) : 0.0, magnitude = std::abs(exact);
+      for (Eigen::Index k = 0; k < in; ++k) {
+        exact += static_cast<double>(x(t, k)) * w(r, k);
+        magnitude += std::abs(static_cast<double>(x(t, k)) * w(r, k));
+      }
+      ASSERT_NEAR(y(t, r), exact, gamma * magnitude) << "T " << x.rows() << " in " << in << " t " << t << " r " << r;
+    }
+}
+
 TEST_P(Ops, LinearMatchesFloat64) {
   for (const int T : {1, 7, 33}) {
     const int in = 80, out = 45;
@@ -191,16 +211,7 @@ TEST_P(Ops, LinearMatchesFloat64) {
       cuda::linear(dx.data(), dw.data(), db.data(), T, in, out, dy.data());
       y = down(dy, T, out);
     })
-    const double gamma = (in + 1) * kU / (1 - (in + 1) * kU);
-    for (int t = 0; t < T; ++t)
-      for (int r = 0; r < out; ++r) {
-        double exact = bias(r), magnitude = std::abs(bias(r));
-        for (int k = 0; k < in; ++k) {
-          exact += static_cast<double>(x(t, k)) * w(r, k);
-          magnitude += std::abs(static_cast<double>(x(t, k)) * w(r, k));
-        }
-        ASSERT_NEAR(y(t, r), exact, gamma * magnitude) << "T " << T << " t " << t << " r " << r;
-      }
+    ASSERT_NO_FATAL_FAILURE(expect_linear_near_float64(x, w, bias, y));
   }
 }
 
@@ -208,53 +219,72 @@ TEST_P(Ops, LinearMatchesFloat64) {
 // scale and every output is a convex combination of values in [-1, 1]. The fp32 path rounds each
 // score (hd terms), its exp (a few u, relative) and the S-term weighted sums; (hd + S + 16) u covers
 // each contribution, and 4x that is the bound (for S = 40 and hd = 64, 7e-6).
+struct AttentionCase {
+  int T, start_pos, heads, kv_heads, head_dim, window;
+  int S() const { return start_pos + T; }
+  float scale() const { return 1.0f / std::sqrt(static_cast<float>(head_dim)); }
+};
+const AttentionCase kAttentionCases[] = {{1, 0, 3, 3, 32, 0},  {7, 0, 3, 1, 64, 0},  {7, 0, 8, 1, 32, 0},
+                                         {33, 0, 6, 2, 32, 0}, {1, 32, 8, 1, 64, 0}, {7, 26, 3, 3, 32, 0},
+                                         {33, 0, 4, 2, 64, 5}, {1, 39, 4, 4, 32, 8}};
+
+struct AttentionInputs {
+  Matrix q, k, v;
+};
+AttentionInputs attention_inputs(const AttentionCase& c) {
+  const int S = c.S();
+  return {random_matrix(c.T, c.heads * c.head_dim, 90 + S), random_matrix(S, c.kv_heads * c.head_dim, 91 + S),
+          random_matrix(S, c.kv_heads * c.head_dim, 92 + S)};
+}
+
+void expect_attention_near_float64(const AttentionCase& c, const AttentionInputs& in, const Matrix& out) {
+  const int S = c.S();
+  const double bound = 4 * (c.head_dim + S + 16) * kU;
+  const int groups = c.heads / c.kv_heads;
+  ASSERT_EQ(out.rows(), c.T);
+  ASSERT_EQ(out.cols(), c.heads * c.head_dim);
+  for (int t = 0; t < c.T; ++t)
+    for (int h = 0; h < c.heads; ++h) {
+      const int kv = h / groups, query_pos = c.start_pos + t;
+      std::vector<double> p(S, 0.0);
+      double max = -INFINITY, sum = 0;
+      for (int j = 0; j < S; ++j) {
+        if (j > query_pos || (c.window > 0 && j <= query_pos - c.window)) continue;
+        for (int d = 0; d < c.head_dim; ++d)
+          p[j] += static_cast<double>(in.q(t, h * c.head_dim + d)) * in.k(j, kv * c.head_dim + d);
+        p[j] *= c.scale();
+        max = std::max(max, p[j]);
+      }
+      for (int j = 0; j < S; ++j) {
+        const bool visible = j <= query_pos && (c.window <= 0 || j > query_pos - c.window);
+        p[j] = visible ? std::exp(p[j] - max) : 0.0;
+        sum += p[j];
+      }
+      for (int d = 0; d < c.head_dim; ++d) {
+        double exact = 0;
+        for (int j = 0; j < S; ++j) exact += p[j] / sum * in.v(j, kv * c.head_dim + d);
+        ASSERT_NEAR(out(t, h * c.head_dim + d), exact, bound)
+            << "T " << c.T << " start " << c.start_pos << " H " << c.heads << " KV " << c.kv_heads << " window "
+            << c.window << " t " << t << " h " << h << " d " << d;
+      }
+    }
+}
+
 TEST_P(Ops, AttentionMatchesFloat64WithGqaAndCausalMask) {
-  struct Case {
-    int T, start_pos, heads, kv_heads, head_dim, window;
-  };
-  const Case cases[] = {{1, 0, 3, 3, 32, 0},  {7, 0, 3, 1, 64, 0},   {7, 0, 8, 1, 32, 0},   {33, 0, 6, 2, 32, 0},
-                        {1, 32, 8, 1, 64, 0}, {7, 26, 3, 3, 32, 0},  {33, 0, 4, 2, 64, 5},  {1, 39, 4, 4, 32, 8}};
-  for (const Case& c : cases) {
-    const int S = c.start_pos + c.T;
-    const Matrix q = random_matrix(c.T, c.heads * c.head_dim, 90 + S);
-    const Matrix k = random_matrix(S, c.kv_heads * c.head_dim, 91 + S), v = random_matrix(S, c.kv_heads * c.head_dim, 92 + S);
-    const float scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
+  for (const AttentionCase& c : kAttentionCases) {
+    const AttentionInputs in = attention_inputs(c);
     Matrix out;
     if (!cuda())
-      out = scaled_dot_product_attention(q, k, v, c.heads, c.kv_heads, c.head_dim, c.start_pos, scale, c.window);
+      out = scaled_dot_product_attention(in.q, in.k, in.v, c.heads, c.kv_heads, c.head_dim, c.start_pos, c.scale(),
+                                         c.window);
     KVLM_CUDA_ONLY(if (cuda()) {
-      const auto dq = up(q), dk = up(k), dv = up(v);
-      cuda::DeviceArray<float> d_out(q.size());
-      cuda::scaled_dot_product_attention(dq.data(), dk.data(), dv.data(), c.T, S, c.heads, c.kv_heads, c.head_dim,
-                                         c.start_pos, scale, c.window, d_out.data());
+      const auto dq = up(in.q), dk = up(in.k), dv = up(in.v);
+      cuda::DeviceArray<float> d_out(in.q.size());
+      cuda::scaled_dot_product_attention(dq.data(), dk.data(), dv.data(), c.T, c.S(), c.heads, c.kv_heads,
+                                         c.head_dim, c.start_pos, c.scale(), c.window, d_out.data());
       out = down(d_out, c.T, c.heads * c.head_dim);
     })
-    const double bound = 4 * (c.head_dim + S + 16) * kU;
-    const int groups = c.heads / c.kv_heads;
-    for (int t = 0; t < c.T; ++t)
-      for (int h = 0; h < c.heads; ++h) {
-        const int kv = h / groups, query_pos = c.start_pos + t;
-        std::vector<double> p(S, 0.0);
-        double max = -INFINITY, sum = 0;
-        for (int j = 0; j < S; ++j) {
-          if (j > query_pos || (c.window > 0 && j <= query_pos - c.window)) continue;
-          for (int d = 0; d < c.head_dim; ++d) p[j] += static_cast<double>(q(t, h * c.head_dim + d)) * k(j, kv * c.head_dim + d);
-          p[j] *= scale;
-          max = std::max(max, p[j]);
-        }
-        for (int j = 0; j < S; ++j) {
-          const bool visible = j <= query_pos && (c.window <= 0 || j > query_pos - c.window);
-          p[j] = visible ? std::exp(p[j] - max) : 0.0;
-          sum += p[j];
-        }
-        for (int d = 0; d < c.head_dim; ++d) {
-          double exact = 0;
-          for (int j = 0; j < S; ++j) exact += p[j] / sum * v(j, kv * c.head_dim + d);
-          ASSERT_NEAR(out(t, h * c.head_dim + d), exact, bound)
-              << "T " << c.T << " start " << c.start_pos << " H " << c.heads << " KV " << c.kv_heads << " t " << t
-              << " h " << h << " d " << d;
-        }
-      }
+    ASSERT_NO_FATAL_FAILURE(expect_attention_near_float64(c, in, out));
   }
 }
 
@@ -346,6 +376,127 @@ TEST_P(Ops, ArgmaxTakesTheLowestOfTies) {
 
 INSTANTIATE_TEST_SUITE_P(Backends, Ops, ::testing::Values("cpu", "cuda"),
                          [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
+
+// ---- The kernels that have no CPU function of their own: the causal softmax (a step inside the
+// CPU's scaled_dot_product_attention) and the fast versions of linear and attention (fast_ops.hpp),
+// each held to the same float64 references as the plain kernels above, and to the plain kernels.
+class CudaKernels : public ::testing::Test {
+ protected:
+  void SetUp() override {
+#if KVLM_HAS_CUDA
+    std::string why;
+    if (!cuda::device_present(&why)) GTEST_SKIP() << "no GPU to run the CUDA kernels on: " << why;
+#else
+    GTEST_SKIP() << "kvlm was built without CUDA (KVLM_CUDA=OFF or no nvcc)";
+#endif
+  }
+};
+
+#if KVLM_HAS_CUDA
+// Scores in [-4, 4] (T queries from start_pos, S = start_pos + T keys, num_heads rows each), softmax in
+// float64. The kernel's steps: s - max rounds to within u |s - max| <= 8 u, which exp turns into 8 u
+// relative; expf adds 2 u; the sum (in double) carries its terms' 10 u; the division adds 1 u. So
+// each weight is within 32 u of its exact value, relative. Masked keys get exactly 0.
+TEST_F(CudaKernels, CausalSoftmaxMatchesFloat64) {
+  struct Case {
+    int T, start_pos, heads, window;
+  };
+  for (const Case& c : {Case{1, 0, 1, 0}, Case{7, 0, 3, 0}, Case{33, 0, 8, 0}, Case{1, 300, 2, 0}, Case{33, 4, 3, 5},
+                        Case{7, 600, 1, 256}}) {
+    const int S = c.start_pos + c.T;
+    const Matrix scores = random_matrix(static_cast<Eigen::Index>(c.T) * c.heads, S, 140 + S, 4.0f);  // rows (t, h)
+    auto d = up(scores);
+    cuda::causal_softmax(d.data(), c.T, c.heads, S, c.start_pos, c.window);
+    const Matrix p = down(d, scores.rows(), S);
+    for (int t = 0; t < c.T; ++t)
+      for (int h = 0; h < c.heads; ++h) {
+        const Eigen::Index row = static_cast<Eigen::Index>(t) * c.heads + h;
+        const int query_pos = c.start_pos + t;
+        const auto visible = [&](int j) { return j <= query_pos && (c.window <= 0 || j > query_pos - c.window); };
+        double max = -INFINITY, sum = 0;
+        for (int j = 0; j < S; ++j)
+          if (visible(j)) max = std::max(max, static_cast<double>(scores(row, j)));
+        for (int j = 0; j < S; ++j)
+          if (visible(j)) sum += std::exp(scores(row, j) - max);
+        for (int j = 0; j < S; ++j) {
+          const auto where = ::testing::Message() << "T " << c.T << " start " << c.start_pos << " t " << t << " h " << h
+                                                  << " j " << j;
+          if (!visible(j)) {
+            ASSERT_EQ(p(row, j), 0.0f) << where;
+            continue;
+          }
+          const double exact = std::exp(scores(row, j) - max) / sum;
+          ASSERT_NEAR(p(row, j), exact, 32 * kU * exact) << where;
+        }
+      }
+  }
+}
+
+// fast::linear on both of its paths (T <= kGemvRows: a warp per row of W, as float4 when rows are a
+// multiple of 4 long, else one float at a time; more rows: 64 x 64 tiles), at the edges of both: T
+// around kGemvRows and past one tile, widths that leave partial tiles and odd row lengths. The same
+// float64 bound as the plain kernel, and against the plain kernel twice that bound.
+TEST_F(CudaKernels, FastLinearMatchesFloat64AndThePlainKernel) {
+  for (const int T : {1, 3, cuda::fast::kGemvRows, cuda::fast::kGemvRows + 1, 33, 70})
+    for (const int in : {80, 81, 576})
+      for (const int out : {45, 130}) {
+        const Matrix x = random_matrix(T, in, 150 + T + in), w = random_matrix(out, in, 160 + in + out);
+        const Vector bias = random_matrix(out, 1, 170 + out).col(0);
+        const auto dx = up(x), dw = up(w), db = up(bias);
+        cuda::DeviceArray<float> d_fast(static_cast<size_t>(T) * out), d_plain(d_fast.size());
+        cuda::fast::linear(dx.data(), dw.data(), db.data(), T, in, out, d_fast.data());
+        cuda::linear(dx.data(), dw.data(), db.data(), T, in, out, d_plain.data());
+        const Matrix fast = down(d_fast, T, out), plain = down(d_plain, T, out);
+        ASSERT_NO_FATAL_FAILURE(expect_linear_near_float64(x, w, bias, fast)) << "out " << out;
+        // Without a bias too (the MLP's projections): the same bound with bias 0.
+        cuda::fast::linear(dx.data(), dw.data(), nullptr, T, in, out, d_fast.data());
+        ASSERT_NO_FATAL_FAILURE(expect_linear_near_float64(x, w, Vector(), down(d_fast, T, out))) << "no bias";
+        const double gamma = (in + 1) * kU / (1 - (in + 1) * kU);
+        const double magnitude = (x.cwiseAbs() * w.cwiseAbs().transpose()).maxCoeff() + bias.cwiseAbs().maxCoeff();
+        EXPECT_LE((fast - plain).cwiseAbs().maxCoeff(), 2 * gamma * magnitude) << "T " << T << " in " << in;
+      }
+}
+
+TEST_F(CudaKernels, FastAttentionMatchesFloat64) {
+  cuda::DeviceArray<float> scratch;  // grown by the first case that needs more, as in a forward pass
+  for (const AttentionCase& c : kAttentionCases) {
+    const AttentionInputs in = attention_inputs(c);
+    const auto dq = up(in.q), dk = up(in.k), dv = up(in.v);
+    cuda::DeviceArray<float> d_out(in.q.size());
+    cuda::fast::scaled_dot_product_attention(dq.data(), dk.data(), dv.data(), c.T, c.S(), c.heads, c.kv_heads,
+                                             c.head_dim, c.start_pos, c.scale(), c.window, scratch, d_out.data());
+    ASSERT_NO_FATAL_FAILURE(expect_attention_near_float64(c, in, down(d_out, c.T, c.heads * c.head_dim)));
+  }
+}
+
+// Past 2^26 scores (here 32 heads x 2,048 keys x 2,048 queries = 2^27) the fast attention runs in
+// chunks of queries (two here). Too large for the float64 loop, so it is held to the plain kernel: both
+// are within the float64 bound of the same exact values, so within twice that of each other.
+TEST_F(CudaKernels, FastAttentionInChunksMatchesThePlainKernel) {
+  const AttentionCase c{2048, 0, 32, 8, 64, 0};
+  const AttentionInputs in = attention_inputs(c);
+  const auto dq = up(in.q), dk = up(in.k), dv = up(in.v);
+  cuda::DeviceArray<float> d_fast(in.q.size()), d_plain(in.q.size()), scratch;
+  cuda::fast::scaled_dot_product_attention(dq.data(), dk.data(), dv.data(), c.T, c.S(), c.heads, c.kv_heads,
+                                           c.head_dim, 0, c.scale(), 0, scratch, d_fast.data());
+  EXPECT_LT(scratch.size(), static_cast<size_t>(c.T) * c.heads * c.S()) << "the scores were not chunked";
+  cuda::scaled_dot_product_attention(dq.data(), dk.data(), dv.data(), c.T, c.S(), c.heads, c.kv_heads, c.head_dim, 0,
+                                     c.scale(), 0, d_plain.data());
+  const Matrix fast = down(d_fast, c.T, c.heads * c.head_dim), plain = down(d_plain, c.T, c.heads * c.head_dim);
+  EXPECT_LE((fast - plain).cwiseAbs().maxCoeff(), 2 * 4 * (c.head_dim + c.S() + 16) * kU);
+}
+
+// The fast attention refuses what the plain one refuses, with the same sentences.
+TEST_F(CudaKernels, FastAttentionRefusesBadShapes) {
+  cuda::DeviceArray<float> q(64), k(64), v(64), out(64), scratch;
+  EXPECT_THROW(cuda::fast::scaled_dot_product_attention(q.data(), k.data(), v.data(), 1, 1, 3, 2, 8, 0, 1.0f, 0, scratch,
+                                                        out.data()),
+               Error);  // 3 heads over 2 KV heads
+  EXPECT_THROW(cuda::fast::scaled_dot_product_attention(q.data(), k.data(), v.data(), 1, 3, 2, 2, 8, 0, 1.0f, 0, scratch,
+                                                        out.data()),
+               Error);  // the query at position 0 is not the newest of 3 keys
+}
+#endif
 
 }  // namespace
 }  // namespace kvlm

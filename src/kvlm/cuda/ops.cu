@@ -8,33 +8,13 @@
 #include <string>
 
 #include "kvlm/cuda/device.hpp"
+#include "kvlm/cuda/kernel_helpers.cuh"
 #include "kvlm/error.hpp"
 
 namespace kvlm::cuda {
 namespace {
 
-constexpr int kThreads = 256;  // threads per block: a multiple of the warp's 32
-
-// Blocks of kThreads needed for one thread per item.
-unsigned blocks_for(long items) { return static_cast<unsigned>((items + kThreads - 1) / kThreads); }
-
-// This thread's index in a launch of one thread per item.
-__device__ long thread_index() { return static_cast<long>(blockIdx.x) * blockDim.x + threadIdx.x; }
-
-// The sum of every thread's v in a block of kThreads threads (a tree: 256 -> 128 -> ... -> 1).
-// Every thread of the block must call it, and gets the total.
-__device__ double block_sum(double v) {
-  __shared__ double partial[kThreads];
-  partial[threadIdx.x] = v;
-  __syncthreads();
-  for (int stride = kThreads / 2; stride > 0; stride /= 2) {
-    if (threadIdx.x < stride) partial[threadIdx.x] += partial[threadIdx.x + stride];
-    __syncthreads();
-  }
-  const double total = partial[0];
-  __syncthreads();  // every thread has read it before the next call overwrites it
-  return total;
-}
+using namespace detail;  // kThreads, blocks_for, thread_index, block_sum, block_max, visible
 
 __device__ float silu(float x) { return x / (1.0f + expf(-x)); }
 __device__ float gelu(float x) {
@@ -130,7 +110,6 @@ __global__ void attention_kernel(const float* q, const float* k, const float* v,
   const float* q_h = q + (t * num_heads + h) * head_dim;
   float* out_h = out + (t * num_heads + h) * head_dim;
   const long query_pos = start_pos + t;
-  const auto visible = [&](long j) { return j <= query_pos && (sliding_window <= 0 || j > query_pos - sliding_window); };
   const auto score = [&](long j) {
     const float* k_j = k + (j * num_kv_heads + kv) * head_dim;
     float s = 0.0f;
@@ -139,17 +118,37 @@ __global__ void attention_kernel(const float* q, const float* k, const float* v,
   };
   float max = -INFINITY;
   for (long j = 0; j < S; ++j)
-    if (visible(j)) max = fmaxf(max, score(j));
+    if (visible(j, query_pos, sliding_window)) max = fmaxf(max, score(j));
   float sum = 0.0f;
   for (long j = 0; j < S; ++j)
-    if (visible(j)) sum += expf(score(j) - max);
+    if (visible(j, query_pos, sliding_window)) sum += expf(score(j) - max);
   for (int d = 0; d < head_dim; ++d) out_h[d] = 0.0f;
   for (long j = 0; j < S; ++j) {
-    if (!visible(j)) continue;
+    if (!visible(j, query_pos, sliding_window)) continue;
     const float p = expf(score(j) - max) / sum;
     const float* v_j = v + (j * num_kv_heads + kv) * head_dim;
     for (int d = 0; d < head_dim; ++d) out_h[d] += p * v_j[d];
   }
+}
+
+// ---- Causal softmax: one block per row of scores (query t, head h). Its threads share the row's
+// largest visible score and the sum of the exponentials, as attention.cpp's softmax step does.
+
+__global__ void causal_softmax_kernel(float* scores, int num_heads, int S, int start_pos, int sliding_window) {
+  const long row = blockIdx.x;                        // t * num_heads + h
+  const long query_pos = start_pos + row / num_heads;  // query t's position
+  float* p = scores + row * S;
+  float max = -INFINITY;
+  for (int j = threadIdx.x; j < S; j += blockDim.x)
+    if (visible(j, query_pos, sliding_window)) max = fmaxf(max, p[j]);
+  max = block_max(max);
+  double sum = 0;
+  for (int j = threadIdx.x; j < S; j += blockDim.x) {
+    p[j] = visible(j, query_pos, sliding_window) ? expf(p[j] - max) : 0.0f;  // masked: weight exactly 0
+    sum += p[j];
+  }
+  const float total = static_cast<float>(block_sum(sum));
+  for (int j = threadIdx.x; j < S; j += blockDim.x) p[j] /= total;
 }
 
 // ---- Element-wise: one thread per value.
@@ -257,17 +256,19 @@ void linear(const float* x, const float* w, const float* bias, int T, int in, in
 void scaled_dot_product_attention(const float* q, const float* k, const float* v, int T, int S, int num_heads,
                                   int num_kv_heads, int head_dim, int start_pos, float scale, int sliding_window,
                                   float* out) {
-  if (num_kv_heads <= 0 || num_heads % num_kv_heads != 0)
-    throw Error("attention needs num_heads (" + std::to_string(num_heads) + ") to be a multiple of num_kv_heads (" +
-                std::to_string(num_kv_heads) + ")");
-  if (start_pos + T != S)
-    throw Error("attention's last query (position " + std::to_string(start_pos + T - 1) +
-                ") must be its newest key (position " + std::to_string(S - 1) + ")");
+  check_attention_args(T, S, num_heads, num_kv_heads, start_pos);
   const long n = static_cast<long>(T) * num_heads;
   if (n == 0) return;
   attention_kernel<<<blocks_for(n), kThreads>>>(q, k, v, T, S, num_heads, num_kv_heads, head_dim, start_pos, scale,
                                                 sliding_window, out);
   check_last_error("scaled_dot_product_attention");
+}
+
+void causal_softmax(float* scores, int T, int num_heads, int S, int start_pos, int sliding_window) {
+  const long rows = static_cast<long>(T) * num_heads;
+  if (rows == 0 || S == 0) return;
+  causal_softmax_kernel<<<rows, kThreads>>>(scores, num_heads, S, start_pos, sliding_window);
+  check_last_error("causal_softmax");
 }
 
 void add(float* x, const float* a, long n) {

@@ -1,11 +1,11 @@
 // The CUDA twins of model/'s ops (chapter 07), with the CPU names and the CPU's row-major layouts.
 // Each is the plain kernel, the teaching version: one GPU thread (or one block) does what one pass
-// of the CPU loop does, so that the two read side by side. Faster versions (cuBLAS for linear, fused
-// steps) will sit beside these and be tested against them.
+// of the CPU loop does, so that the two read side by side. The faster versions of linear and attention
+// sit beside these in fast_ops.hpp and are tested against them.
 //
 // Every float pointer is device memory (cuda::DeviceArray); ids and the other ints are host values.
 // Each function launches on the default stream and throws kvlm::Error when the launch fails. Not a
-// forward pass: the backend that strings these together into one comes next (DESIGN.md, Backends).
+// forward pass: cuda/transformer.cpp strings these together into one.
 #pragma once
 
 namespace kvlm::cuda {
@@ -36,6 +36,12 @@ void linear(const float* x, const float* w, const float* bias, int T, int in, in
 void scaled_dot_product_attention(const float* q, const float* k, const float* v, int T, int S, int num_heads,
                                   int num_kv_heads, int head_dim, int start_pos, float scale, int sliding_window,
                                   float* out);
+
+// attention.cpp's softmax step, alone: scores [T, num_heads, S], row (t, h) the scores of the query at
+// position start_pos + t against keys 0 .. S - 1. Each row becomes its softmax over the keys that
+// query sees (causal, and the sliding window when > 0); the keys it does not see get exactly 0.
+// fast::scaled_dot_product_attention (fast_ops.hpp) runs it between its scores and its weighted sum.
+void causal_softmax(float* scores, int T, int num_heads, int S, int start_pos, int sliding_window);
 
 // The residual stream's element-wise steps over n values: x += a (a residual), x *= s (Gemma's
 // embedding scale).

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <string>
 
+#include "kvlm/cuda/fast_ops.hpp"
 #include "kvlm/cuda/ops.hpp"
 #include "kvlm/error.hpp"
 #include "kvlm/model/rope.hpp"
@@ -36,6 +37,27 @@ void norm(const ModelConfig& c, const float* x, int rows, int dim, const DeviceA
     layer_norm(x, weight.data(), bias.data(), rows, dim, c.norm_eps, y);
   } else {
     rms_norm(x, weight.data(), rows, dim, c.norm_eps, y);
+  }
+}
+
+// linear and attention in the version the model asks for (Kernels): the plain kernel or its fast twin.
+void project(const Model& m, const float* x, const DeviceArray<float>& w, const DeviceArray<float>& bias, int T,
+             int in, int out, float* y) {
+  if (m.kernels == Kernels::kFast) {
+    fast::linear(x, w.data(), bias.data(), T, in, out, y);
+  } else {
+    linear(x, w.data(), bias.data(), T, in, out, y);
+  }
+}
+void attend(const Model& m, const float* q, const float* k, const float* v, int T, int S, int layer, int start_pos,
+            DeviceArray<float>& scratch, float* out) {
+  const ModelConfig& c = m.config;
+  if (m.kernels == Kernels::kFast) {
+    fast::scaled_dot_product_attention(q, k, v, T, S, c.num_attention_heads, c.num_key_value_heads, c.head_dim,
+                                       start_pos, c.attention_scale(), c.layer_window(layer), scratch, out);
+  } else {
+    scaled_dot_product_attention(q, k, v, T, S, c.num_attention_heads, c.num_key_value_heads, c.head_dim, start_pos,
+                                 c.attention_scale(), c.layer_window(layer), out);
   }
 }
 
@@ -127,6 +149,7 @@ Matrix forward(const Model& model, std::span<const int> ids, int start_pos, KVCa
   DeviceArray<float> h(TD), q(static_cast<size_t>(T) * q_dim), k(static_cast<size_t>(T) * kv_dim),
       v(static_cast<size_t>(T) * kv_dim), context(static_cast<size_t>(T) * q_dim), out(TD),
       gate(static_cast<size_t>(T) * I), up(static_cast<size_t>(T) * I);
+  DeviceArray<float> scores;  // the fast attention's [T, H, S] scores, allocated by the first layer
 
   // 2. The layers: each reads the stream through a norm and adds its result back (pre-norm residuals).
   for (int l = 0; l < c.num_hidden_layers; ++l) {
@@ -135,9 +158,9 @@ Matrix forward(const Model& model, std::span<const int> ids, int start_pos, KVCa
 
     norm(c, x.data(), T, D, w.input_layernorm, w.input_layernorm_bias, h.data());
     // attention.cpp's attention(): project, (q/k norm), rotate, attend, project back.
-    linear(h.data(), w.q_proj.data(), w.q_bias.data(), T, D, q_dim, q.data());
-    linear(h.data(), w.k_proj.data(), w.k_bias.data(), T, D, kv_dim, k.data());
-    linear(h.data(), w.v_proj.data(), w.v_bias.data(), T, D, kv_dim, v.data());
+    project(model, h.data(), w.q_proj, w.q_bias, T, D, q_dim, q.data());
+    project(model, h.data(), w.k_proj, w.k_bias, T, D, kv_dim, k.data());
+    project(model, h.data(), w.v_proj, w.v_bias, T, D, kv_dim, v.data());
     if (c.qk_norm) {  // Qwen3, Gemma 3: RMSNorm over each head's head_dim values, before RoPE
       norm(c, q.data(), T * H, hd, w.q_norm, {}, q.data());
       norm(c, k.data(), T * KV, hd, w.k_norm, {}, k.data());
@@ -148,13 +171,11 @@ Matrix forward(const Model& model, std::span<const int> ids, int start_pos, KVCa
     }
     if (cache) {  // keys and values of every position so far, read in place
       cache->update(l, start_pos, k.data(), v.data(), T);
-      scaled_dot_product_attention(q.data(), cache->keys(l), cache->values(l), T, start_pos + T, H, KV, hd, start_pos,
-                                   c.attention_scale(), c.layer_window(l), context.data());
+      attend(model, q.data(), cache->keys(l), cache->values(l), T, start_pos + T, l, start_pos, scores, context.data());
     } else {
-      scaled_dot_product_attention(q.data(), k.data(), v.data(), T, T, H, KV, hd, 0, c.attention_scale(),
-                                   c.layer_window(l), context.data());
+      attend(model, q.data(), k.data(), v.data(), T, T, l, 0, scores, context.data());
     }
-    linear(context.data(), w.o_proj.data(), w.o_bias.data(), T, q_dim, D, out.data());
+    project(model, context.data(), w.o_proj, w.o_bias, T, q_dim, D, out.data());
     if (c.sandwich_norms) norm(c, out.data(), T, D, w.post_attention_layernorm, {}, out.data());  // Gemma 3
     add(x.data(), out.data(), TD);
 
@@ -163,18 +184,18 @@ Matrix forward(const Model& model, std::span<const int> ids, int start_pos, KVCa
     norm(c, x.data(), T, D, mlp_norm, w.post_attention_layernorm_bias, h.data());
     const long TI = static_cast<long>(T) * I;
     if (c.gated_mlp()) {
-      linear(h.data(), w.gate_proj.data(), nullptr, T, D, I, gate.data());
-      linear(h.data(), w.up_proj.data(), nullptr, T, D, I, up.data());
+      project(model, h.data(), w.gate_proj, {}, T, D, I, gate.data());
+      project(model, h.data(), w.up_proj, {}, T, D, I, up.data());
       if (c.hidden_act == Activation::kSilu) {
         silu_mul(gate.data(), up.data(), TI);
       } else {
         gelu_tanh_mul(gate.data(), up.data(), TI);
       }
-      linear(gate.data(), w.down_proj.data(), nullptr, T, I, D, out.data());
+      project(model, gate.data(), w.down_proj, {}, T, I, D, out.data());
     } else {
-      linear(h.data(), w.up_proj.data(), w.up_bias.data(), T, D, I, up.data());
+      project(model, h.data(), w.up_proj, w.up_bias, T, D, I, up.data());
       gelu_tanh(up.data(), TI);
-      linear(up.data(), w.down_proj.data(), w.down_bias.data(), T, I, D, out.data());
+      project(model, up.data(), w.down_proj, w.down_bias, T, I, D, out.data());
     }
     if (c.sandwich_norms) norm(c, out.data(), T, D, w.post_feedforward_layernorm, {}, out.data());  // Gemma 3
     add(x.data(), out.data(), TD);
@@ -184,8 +205,8 @@ Matrix forward(const Model& model, std::span<const int> ids, int start_pos, KVCa
   norm(c, x.data(), T, D, model.norm, model.norm_bias, h.data());
   const int keep = logits_to_keep > 0 ? std::min(logits_to_keep, T) : T;
   DeviceArray<float> logits(static_cast<size_t>(keep) * c.vocab_size);
-  linear(h.data() + static_cast<long>(T - keep) * D, model.output_matrix().data(), nullptr, keep, D, c.vocab_size,
-         logits.data());
+  project(model, h.data() + static_cast<long>(T - keep) * D, model.output_matrix(), {}, keep, D, c.vocab_size,
+          logits.data());
   Matrix result(keep, c.vocab_size);
   logits.download(result.data(), result.size());
   return result;

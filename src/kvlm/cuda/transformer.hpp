@@ -2,8 +2,7 @@
 // of its ops (cuda/ops.hpp), with the weights uploaded once and the KV cache in device memory.
 // Read the two files side by side: the same numbered steps, the same names.
 //
-// Not yet driven by the generation loops: they call the CPU forward, and the seam that lets them
-// drive either (DESIGN.md: a Decoder above model/) is the next step of chapter 07.
+// The generation loops drive it through cuda::Decoder (cuda/decoder.hpp).
 #pragma once
 
 #include <span>
@@ -26,12 +25,17 @@ struct LayerWeights {
   DeviceArray<float> pre_feedforward_layernorm, post_feedforward_layernorm;
 };
 
+// Which versions of linear and attention forward runs: the plain kernels of ops.hpp, which read like
+// the CPU's loops, or their fast twins in fast_ops.hpp (the default). The tests run both.
+enum class Kernels { kPlain, kFast };
+
 // The whole model on the GPU. RMSNorm weights are stored with the config's norm_weight_offset
 // already added (Gemma's 1 + w), as the CPU's norm() adds it before normalizing.
 struct Model {
   ModelConfig config;
   DeviceArray<float> embed_tokens, embed_positions, norm, norm_bias, lm_head;  // lm_head empty when tied
   std::vector<LayerWeights> layers;
+  Kernels kernels = Kernels::kFast;
 
   const DeviceArray<float>& output_matrix() const { return lm_head.data() ? lm_head : embed_tokens; }
 };
