@@ -22,6 +22,12 @@ inline std::filesystem::path shared_dir() {
 
 inline bool shared_available() { return std::filesystem::is_directory(shared_dir() / "models"); }
 
+// models/ (scripts/fetch-models.sh puts SmolLM2 there), or $KVLM_MODELS_DIR. May not hold it.
+inline std::filesystem::path models_dir() {
+  if (const char* env = std::getenv("KVLM_MODELS_DIR")) return env;
+  return KVLM_MODELS_DIR;
+}
+
 inline std::filesystem::path kvlm_binary() { return KVLM_BINARY; }
 
 }  // namespace kvlm::test

@@ -1,12 +1,16 @@
 // Chapter 07: the CUDA forward on every fixture (data/models and ../shared/models), against HF
-// transformers' float64 logits, and the chapter 06 equivalences on its device KV cache. Every test
-// skips with one line where no GPU is present.
+// transformers' float64 logits, and the chapter 06 equivalences on its device KV cache, once with the
+// plain kernels (ops.hpp) and once with the fast ones (fast_ops.hpp). Every test skips with one line
+// where no GPU is present.
 //
 // Tolerances: DESIGN.md asks CUDA fp32 to land within 1e-3 of HF's float64 logits (the CPU is held to
 // 1e-4: the GPU's kernels add in other orders, and its expf/tanhf differ from glibc's by an ulp or two).
-// Cached against naive, and chunked against one pass, are the same kernels on the same inputs except
-// for the attention's key count: 1e-4.
+// Cached against naive, and chunked against one pass, differ only in the order of their sums (the
+// attention's key count; and, with the fast kernels, a warp per row of W for up to 8 rows of x
+// against tiles for more): 1e-4, as on the CPU.
 #include <gtest/gtest.h>
+
+#include <tuple>
 
 #include "fixtures.hpp"
 #include "kvlm/cuda/decoder.hpp"
@@ -26,15 +30,18 @@ using test::Fixture;
 constexpr float kLogitTolerance = 1e-3f;
 constexpr float kEquivalenceTolerance = 1e-4f;
 
-class CudaForward : public ::testing::TestWithParam<Fixture> {
+class CudaForward : public ::testing::TestWithParam<std::tuple<Fixture, cuda::Kernels>> {
  protected:
   void SetUp() override {
     std::string why;
     if (!cuda::device_present(&why)) GTEST_SKIP() << "no GPU to run the CUDA forward on: " << why;
-    host_ = load_model(GetParam().model);
+    host_ = load_model(fixture().model);
     model_ = cuda::upload(host_);
-    prompts_ = read_reference(GetParam().reference);
+    model_.kernels = kernels();
+    prompts_ = read_reference(fixture().reference);
   }
+  const Fixture& fixture() const { return std::get<0>(GetParam()); }
+  cuda::Kernels kernels() const { return std::get<1>(GetParam()); }
   Model host_;
   cuda::Model model_;
   std::vector<ReferencePrompt> prompts_;
@@ -93,7 +100,7 @@ TEST_P(CudaForward, ChunkedPrefillEqualsOnePass) {
 // Chapters 05 and 06's loops, unchanged, on the GPU through cuda::Decoder: HF's greedy paths token
 // for token (no tolerance: every fixture's top-1/top-2 margins are above the GPU's 1e-3).
 TEST_P(CudaForward, GreedyPathsMatchHFNaiveAndCached) {
-  const cuda::Decoder decoder(host_);
+  const cuda::Decoder decoder(host_, kernels());
   for (const ReferencePrompt& p : prompts_) {
     GenerationConfig config;
     config.max_new_tokens = static_cast<int>(p.greedy.size());
@@ -116,8 +123,13 @@ TEST_P(CudaForward, RefusesBadInput) {
   EXPECT_THROW(cuda::forward(model_, three, 0, &cache), Error);  // more positions than the cache has
 }
 
-INSTANTIATE_TEST_SUITE_P(Fixtures, CudaForward, ::testing::ValuesIn(test::all_fixtures()),
-                         [](const auto& info) { return info.param.name; });
+INSTANTIATE_TEST_SUITE_P(Fixtures, CudaForward,
+                         ::testing::Combine(::testing::ValuesIn(test::all_fixtures()),
+                                            ::testing::Values(cuda::Kernels::kPlain, cuda::Kernels::kFast)),
+                         [](const auto& info) {
+                           return std::get<0>(info.param).name +
+                                  (std::get<1>(info.param) == cuda::Kernels::kFast ? "_fast" : "_plain");
+                         });
 
 }  // namespace
 }  // namespace kvlm

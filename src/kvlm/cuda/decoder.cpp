@@ -5,7 +5,9 @@
 
 namespace kvlm::cuda {
 
-Decoder::Decoder(const kvlm::Model& model) : host_(model), device_(upload(model)) {}
+Decoder::Decoder(const kvlm::Model& model, Kernels kernels) : host_(model), device_(upload(model)) {
+  device_.kernels = kernels;
+}
 
 Matrix Decoder::forward(std::span<const int> ids, int start_pos, kvlm::KVCache* cache, ForwardTrace* trace,
                         int logits_to_keep) const {

@@ -11,7 +11,8 @@ namespace kvlm::cuda {
 
 class Decoder : public kvlm::Decoder {
  public:
-  explicit Decoder(const kvlm::Model& model);  // uploads the weights (cuda::upload's checks)
+  // Uploads the weights (cuda::upload's checks); forward runs the fast kernels unless told kPlain.
+  explicit Decoder(const kvlm::Model& model, Kernels kernels = Kernels::kFast);
   const kvlm::Model& model() const override { return host_; }
   Matrix forward(std::span<const int> ids, int start_pos, kvlm::KVCache* cache, ForwardTrace* trace,
                  int logits_to_keep) const override;
