@@ -17,6 +17,7 @@ struct CompareArgs {
   bool json = false;
   LoadOptions load;  // --check-tensors, --dequantize
   int threads = 0;
+  std::string device = "cpu";
 };
 
 nlohmann::json to_json(const PromptComparison& c) {
@@ -26,6 +27,7 @@ nlohmann::json to_json(const PromptComparison& c) {
           {"max_logit_diff", c.max_logit_diff},
           {"logits_ok", c.logits_ok},
           {"max_hidden_diff", c.max_hidden_diff},
+          {"hidden_checked", c.hidden_checked},
           {"first_bad_layer", opt(c.first_bad_layer)},
           {"first_bad_position", opt(c.first_bad_position)},
           {"greedy_checked", c.greedy_checked},
@@ -38,13 +40,15 @@ nlohmann::json to_json(const PromptComparison& c) {
 void run(const CompareArgs& a) {
   set_threads(a.threads);
   const Model model = load_model(a.model, a.load);
-  const Tolerance tol;
+  const std::unique_ptr<Decoder> decoder = make_decoder(a.device, model);
+  Tolerance tol;
+  if (a.device == "cuda") tol.logits = kGpuLogitTolerance;
   bool all_ok = true;
   nlohmann::json results = nlohmann::json::array();
   for (const ReferencePrompt& ref : read_reference(a.reference)) {
     progress("[kvlm] comparing " + ref.name + ": " + std::to_string(ref.input_ids.size()) + " tokens, " +
              std::to_string(ref.greedy.size()) + " greedy steps ...");
-    const PromptComparison c = compare_prompt(model, ref, tol);
+    const PromptComparison c = compare_prompt(*decoder, ref, tol);
     progress("");
     all_ok = all_ok && c.ok();
     if (a.json) {
@@ -53,7 +57,9 @@ void run(const CompareArgs& a) {
     }
     std::printf("%s (%d tokens): max |logit diff| %.3g %s; ", c.name.c_str(), c.num_tokens, c.max_logit_diff,
                 c.logits_ok ? "ok" : "TOO LARGE");
-    if (c.first_bad_layer)
+    if (!c.hidden_checked)
+      std::printf("hidden states not checked%s; ", decoder->traces() ? " (none in the reference)" : " on the GPU");
+    else if (c.first_bad_layer)
       std::printf("hidden states depart at layer %d, position %d; ", *c.first_bad_layer, *c.first_bad_position);
     else
       std::printf("hidden states ok (max diff %.3g); ", c.max_hidden_diff);
@@ -83,6 +89,7 @@ void add_compare(CLI::App& app) {
   cmd->add_flag("--json", a->json, "print one JSON object");
   add_load_flags(cmd, a->load);
   cmd->add_option("--threads", a->threads, "CPU threads (0 = all)");
+  add_device_option(cmd, a->device);
   cmd->callback([a] { run(*a); });
 }
 

@@ -13,6 +13,7 @@
 #include "kvlm/io/load.hpp"
 #include "kvlm/model/transformer.hpp"
 #include "kvlm/tokenizer/tokenizer.hpp"
+#include "kvlm/verify/reference.hpp"
 #include "cli_run.hpp"
 #include "paths.hpp"
 
@@ -106,6 +107,19 @@ TEST(Cli, CompareExitsNonZeroOutsideTolerance) {
   const Result good = run("compare -m " + kModel + " --reference " + own + " --json");
   EXPECT_EQ(good.code, 0) << good.err;
   EXPECT_TRUE(nlohmann::json::parse(good.out)["ok"].get<bool>());
+  EXPECT_TRUE(nlohmann::json::parse(good.out)["prompts"][0]["hidden_checked"].get<bool>());
+
+  // --device cuda: within the GPU's 1e-3 of HF's logits and HF's greedy paths, hidden states not
+  // checked (the GPU records no traces); without a GPU or a CUDA build, one sentence and exit 1.
+  const Result gpu = run("compare -m " + kModel + " --reference " + own + " --json --device cuda");
+  if (gpu.code == 0) {
+    const auto j = nlohmann::json::parse(gpu.out);
+    EXPECT_TRUE(j["ok"].get<bool>());
+    EXPECT_EQ(j["tolerance"]["logits"].get<double>(), static_cast<double>(kGpuLogitTolerance));
+    EXPECT_FALSE(j["prompts"][0]["hidden_checked"].get<bool>());
+  } else {
+    expect_input_error(gpu, "--device cuda: ");
+  }
 }
 
 TEST(Cli, LogitsOutWritesSafetensors) {

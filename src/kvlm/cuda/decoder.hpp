@@ -17,6 +17,7 @@ class Decoder : public kvlm::Decoder {
   Matrix forward(std::span<const int> ids, int start_pos, kvlm::KVCache* cache, ForwardTrace* trace,
                  int logits_to_keep) const override;
   std::unique_ptr<kvlm::KVCache> make_cache(const KVCacheOptions& options, int max_positions) const override;
+  bool traces() const override { return false; }
 
  private:
   const kvlm::Model& host_;

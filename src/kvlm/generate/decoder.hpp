@@ -25,6 +25,8 @@ class Decoder {
                          int logits_to_keep) const = 0;
   // A KV cache on this device for up to max_positions positions, of the kind options names.
   virtual std::unique_ptr<KVCache> make_cache(const KVCacheOptions& options, int max_positions) const = 0;
+  // Whether forward fills a ForwardTrace (hidden states, attention maps); if not, it refuses one.
+  virtual bool traces() const = 0;
 };
 
 // The CPU, as chapters 05 and 06 run it.
@@ -39,6 +41,7 @@ class CpuDecoder : public Decoder {
   std::unique_ptr<KVCache> make_cache(const KVCacheOptions& options, int max_positions) const override {
     return make_kv_cache(model_.config, options, max_positions);
   }
+  bool traces() const override { return true; }
 
  private:
   const Model& model_;

@@ -47,14 +47,15 @@ std::vector<ReferencePrompt> read_reference(const std::filesystem::path& path) {
   return prompts;
 }
 
-PromptComparison compare_prompt(const Model& model, const ReferencePrompt& ref, const Tolerance& tol) {
+PromptComparison compare_prompt(const Decoder& decoder, const ReferencePrompt& ref, const Tolerance& tol) {
+  const Model& model = decoder.model();
   PromptComparison r;
   r.name = ref.name;
   r.num_tokens = static_cast<int>(ref.input_ids.size());
 
   // 1. One prefill with every hidden state recorded (naive forward: no cache involved).
   ForwardTrace trace;
-  const Matrix logits = forward(model, ref.input_ids, 0, nullptr, &trace);
+  const Matrix logits = decoder.forward(ref.input_ids, 0, nullptr, decoder.traces() ? &trace : nullptr, 0);
   check_finite_logits(model, ref.input_ids, logits);  // NaN or Inf is an error, not a large difference
   if (ref.logits.size()) {
     if (ref.logits.rows() != logits.rows() || ref.logits.cols() != logits.cols())
@@ -72,6 +73,7 @@ PromptComparison compare_prompt(const Model& model, const ReferencePrompt& ref, 
   r.logits_ok = r.max_logit_diff <= tol.logits;
 
   // 2. Hidden states, layer by layer: the first one off the reference is where to look.
+  r.hidden_checked = !ref.hidden.empty() && !trace.hidden_states.empty();
   for (size_t l = 0; l < ref.hidden.size() && l < trace.hidden_states.size(); ++l) {
     const Matrix& ours = trace.hidden_states[l];
     const Matrix& theirs = ref.hidden[l];
@@ -94,7 +96,7 @@ PromptComparison compare_prompt(const Model& model, const ReferencePrompt& ref, 
     config.on_logits = [&model](std::span<const int> sequence, const Matrix& step_logits) {
       check_finite_logits(model, sequence, step_logits);
     };
-    const Generation g = generate_cached(model, ref.input_ids, config);
+    const Generation g = generate_cached(decoder, ref.input_ids, config);
     r.greedy_checked = static_cast<int>(ref.greedy.size());
     while (r.greedy_agree < r.greedy_checked && g.tokens[r.greedy_agree] == ref.greedy[r.greedy_agree]) ++r.greedy_agree;
     if (r.greedy_agree < r.greedy_checked) {
@@ -104,6 +106,10 @@ PromptComparison compare_prompt(const Model& model, const ReferencePrompt& ref, 
     }
   }
   return r;
+}
+
+PromptComparison compare_prompt(const Model& model, const ReferencePrompt& ref, const Tolerance& tol) {
+  return compare_prompt(CpuDecoder(model), ref, tol);
 }
 
 }  // namespace kvlm

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "kvlm/generate/decoder.hpp"
 #include "kvlm/model/weights.hpp"
 
 namespace kvlm {
@@ -27,6 +28,10 @@ struct Tolerance {
   float hidden_relative = 5e-5f;
   float greedy_margin = 1e-3f; // a greedy step whose reference top-1/top-2 gap is below this may flip in fp32
 };
+
+// The GPU's logits bound (DESIGN.md): its fp32 kernels add in other orders than the CPU's, and its
+// expf and tanhf differ from glibc's by an ulp or two. `kvlm compare --device cuda` uses it.
+inline constexpr float kGpuLogitTolerance = 1e-3f;
 
 // One prompt of a reference file, as stored (see ../shared/models/README.md).
 struct ReferencePrompt {
@@ -51,6 +56,7 @@ struct PromptComparison {
   std::optional<int> first_bad_layer;     // first hidden state beyond tolerance: 0 = embeddings, L = final norm
   std::optional<int> first_bad_position;  // the first position within that layer
   float max_hidden_diff = 0;
+  bool hidden_checked = false;            // the decoder records traces and the reference has hidden states
   int greedy_checked = 0;
   int greedy_agree = 0;                   // length of the common prefix with the reference path
   std::optional<int> greedy_first_diff;   // step of the first differing token
@@ -58,6 +64,9 @@ struct PromptComparison {
   bool ok() const { return logits_ok && !first_bad_layer && (!greedy_first_diff || greedy_diff_is_near_tie); }
 };
 
+// On the device the decoder stands for (generate/decoder.hpp); hidden states only where it records
+// traces (the CPU). The Model overload is the CPU's.
+PromptComparison compare_prompt(const Decoder& decoder, const ReferencePrompt& ref, const Tolerance& tol = {});
 PromptComparison compare_prompt(const Model& model, const ReferencePrompt& ref, const Tolerance& tol = {});
 
 }  // namespace kvlm
