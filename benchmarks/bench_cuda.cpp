@@ -1,9 +1,10 @@
-// Chapter 07 in numbers: the CPU against the GPU, cached against naive, on SmolLM2-135M's shape with
-// random weights (the cost does not depend on their values). Not a test: run it, read the JSON.
+// Chapter 07 in numbers: the CPU against the GPU (its plain kernels and its fast ones), cached
+// against naive, on SmolLM2-135M's shape with random weights (the cost does not depend on their values). Not a test: run it, read the JSON.
 // Where no GPU is present, the GPU benchmarks are skipped with the reason and the CPU ones still run.
 //
 //   build/release/benchmarks/bench_cuda --benchmark_out=cuda.json --benchmark_out_format=json
 //
+// DEVICE: cpu, cuda_plain (ops.hpp's kernels, the lesson) or cuda (fast_ops.hpp's, what runs).
 // BM_Decode/DEVICE/P: decode steps (one token through the model, cached) after a prompt of P tokens.
 // BM_Prefill/DEVICE/T: one forward over T tokens into an empty cache, logits of the last position.
 // BM_NaiveStep/DEVICE/P: one step of chapter 05's loop at position P (the whole sequence again).
@@ -19,6 +20,7 @@
 
 #include "bench_main.hpp"
 
+#include <array>
 #include <memory>
 #include <span>
 #include <string>
@@ -42,8 +44,12 @@ const Model& smollm2() {
   return model;
 }
 
-const cuda::Model& smollm2_on_gpu() {
-  static const cuda::Model model = cuda::upload(smollm2());
+enum class On { kCpu, kGpuPlain, kGpu };
+
+// Uploaded once; the benchmarks run one at a time, each setting the kernels it measures.
+const cuda::Model& smollm2_on_gpu(On on) {
+  static cuda::Model model = cuda::upload(smollm2());
+  model.kernels = on == On::kGpuPlain ? cuda::Kernels::kPlain : cuda::Kernels::kFast;
   return model;
 }
 
@@ -70,8 +76,9 @@ void decode_counters(benchmark::State& state, int steps, bool gpu) {
   if (gpu) state.counters["peak_GB_per_s"] = peak_gbps;
 }
 
-template <bool kGpu>
+template <On kOn>
 void BM_Decode(benchmark::State& state) {
+  constexpr bool kGpu = kOn != On::kCpu;
   if (kGpu && !have_gpu(state)) return;
   const Model& host = smollm2();
   const std::vector<int> prompt = ids(static_cast<int>(state.range(0)));
@@ -83,7 +90,7 @@ void BM_Decode(benchmark::State& state) {
     std::unique_ptr<cuda::KVCache> gpu_cache;
     if constexpr (kGpu) {
       gpu_cache = std::make_unique<cuda::KVCache>(host.config, capacity);
-      cuda::forward(smollm2_on_gpu(), prompt, 0, gpu_cache.get(), 1);
+      cuda::forward(smollm2_on_gpu(kOn), prompt, 0, gpu_cache.get(), 1);
     } else {
       forward(host, prompt, 0, &cpu_cache, nullptr, 1);
     }
@@ -92,7 +99,7 @@ void BM_Decode(benchmark::State& state) {
       const std::span<const int> one(&step_ids[s], 1);
       const int pos = static_cast<int>(prompt.size()) + s;
       if constexpr (kGpu) {
-        benchmark::DoNotOptimize(cuda::forward(smollm2_on_gpu(), one, pos, gpu_cache.get(), 1));
+        benchmark::DoNotOptimize(cuda::forward(smollm2_on_gpu(kOn), one, pos, gpu_cache.get(), 1));
       } else {
         benchmark::DoNotOptimize(forward(host, one, pos, &cpu_cache, nullptr, 1));
       }
@@ -101,15 +108,16 @@ void BM_Decode(benchmark::State& state) {
   decode_counters(state, kSteps, kGpu);
 }
 
-template <bool kGpu>
+template <On kOn>
 void BM_Prefill(benchmark::State& state) {
+  constexpr bool kGpu = kOn != On::kCpu;
   if (kGpu && !have_gpu(state)) return;
   const Model& host = smollm2();
   const std::vector<int> prompt = ids(static_cast<int>(state.range(0)));
   for (auto _ : state) {
     if constexpr (kGpu) {
       cuda::KVCache cache(host.config, static_cast<int>(prompt.size()));
-      benchmark::DoNotOptimize(cuda::forward(smollm2_on_gpu(), prompt, 0, &cache, 1));
+      benchmark::DoNotOptimize(cuda::forward(smollm2_on_gpu(kOn), prompt, 0, &cache, 1));
     } else {
       ContiguousKVCache cache(host.config, static_cast<int>(prompt.size()));
       benchmark::DoNotOptimize(forward(host, prompt, 0, &cache, nullptr, 1));
@@ -120,13 +128,14 @@ void BM_Prefill(benchmark::State& state) {
 }
 
 // Chapter 05's step at position P: the whole sequence of P + 1 tokens again, no cache.
-template <bool kGpu>
+template <On kOn>
 void BM_NaiveStep(benchmark::State& state) {
+  constexpr bool kGpu = kOn != On::kCpu;
   if (kGpu && !have_gpu(state)) return;
   const std::vector<int> sequence = ids(static_cast<int>(state.range(0)) + 1);
   for (auto _ : state) {
     if constexpr (kGpu) {
-      benchmark::DoNotOptimize(cuda::forward(smollm2_on_gpu(), sequence, 0, nullptr, 1));
+      benchmark::DoNotOptimize(cuda::forward(smollm2_on_gpu(kOn), sequence, 0, nullptr, 1));
     } else {
       benchmark::DoNotOptimize(forward(smollm2(), sequence, 0, nullptr, nullptr, 1));
     }
@@ -134,12 +143,17 @@ void BM_NaiveStep(benchmark::State& state) {
   state.counters["tok_per_s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 
-BENCHMARK_TEMPLATE(BM_Decode, false)->Name("BM_Decode/cpu")->Arg(16)->Arg(1024)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK_TEMPLATE(BM_Decode, true)->Name("BM_Decode/cuda")->Arg(16)->Arg(1024)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK_TEMPLATE(BM_Prefill, false)->Name("BM_Prefill/cpu")->Arg(512)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK_TEMPLATE(BM_Prefill, true)->Name("BM_Prefill/cuda")->Arg(512)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK_TEMPLATE(BM_NaiveStep, false)->Name("BM_NaiveStep/cpu")->Arg(16)->Arg(128)->Arg(512)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK_TEMPLATE(BM_NaiveStep, true)->Name("BM_NaiveStep/cuda")->Arg(16)->Arg(128)->Arg(512)->Unit(benchmark::kMillisecond)->UseRealTime();
+// Each benchmark on the CPU, on the GPU's plain kernels and on its fast ones, at each of `args`.
+using Benchmark = void (*)(benchmark::State&);
+void on_each_device(const std::string& name, const std::array<Benchmark, 3>& by_device,
+                    const std::vector<int64_t>& args) {
+  const char* device[] = {"cpu", "cuda_plain", "cuda"};
+  for (int i = 0; i < 3; ++i) {
+    auto* b = benchmark::RegisterBenchmark((name + "/" + device[i]).c_str(), by_device[i]);
+    for (const int64_t a : args) b->Arg(a);
+    b->Unit(benchmark::kMillisecond)->UseRealTime();
+  }
+}
 
 }  // namespace
 }  // namespace kvlm
@@ -155,5 +169,13 @@ int main(int argc, char** argv) {
       rest.push_back(argv[i]);
     }
   }
+  using kvlm::On;
+  kvlm::on_each_device("BM_Decode", {kvlm::BM_Decode<On::kCpu>, kvlm::BM_Decode<On::kGpuPlain>, kvlm::BM_Decode<On::kGpu>},
+                       {16, 1024});
+  kvlm::on_each_device("BM_Prefill",
+                       {kvlm::BM_Prefill<On::kCpu>, kvlm::BM_Prefill<On::kGpuPlain>, kvlm::BM_Prefill<On::kGpu>}, {512});
+  kvlm::on_each_device(
+      "BM_NaiveStep", {kvlm::BM_NaiveStep<On::kCpu>, kvlm::BM_NaiveStep<On::kGpuPlain>, kvlm::BM_NaiveStep<On::kGpu>},
+      {16, 128, 512});
   return kvlm::run_benchmarks(static_cast<int>(rest.size()), rest.data());
 }
