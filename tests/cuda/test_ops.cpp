@@ -486,6 +486,20 @@ TEST_F(CudaKernels, FastAttentionInChunksMatchesThePlainKernel) {
   EXPECT_LE((fast - plain).cwiseAbs().maxCoeff(), 2 * 4 * (c.head_dim + c.S() + 16) * kU);
 }
 
+// A given-back DeviceArray's block goes to the next array of its size class, without cudaFree (which
+// waits for the GPU) and cudaMalloc: a forward pass's scratch is reused step after step.
+TEST_F(CudaKernels, GivenBackDeviceMemoryIsReused) {
+  const float* first = nullptr;
+  {
+    const cuda::DeviceArray<float> a(1000);
+    first = a.data();
+  }
+  const cuda::DeviceArray<float> b(900);  // 4,000 and 3,600 bytes: both in the 4,096-byte class
+  EXPECT_EQ(b.data(), first);
+  const cuda::DeviceArray<float> c(900);  // that block is taken: another one
+  EXPECT_NE(c.data(), first);
+}
+
 // The fast attention refuses what the plain one refuses, with the same sentences.
 TEST_F(CudaKernels, FastAttentionRefusesBadShapes) {
   cuda::DeviceArray<float> q(64), k(64), v(64), out(64), scratch;

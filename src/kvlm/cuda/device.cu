@@ -3,7 +3,10 @@
 
 #include <cuda_runtime.h>
 
+#include <mutex>
+#include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include "kvlm/error.hpp"
 
@@ -12,6 +15,57 @@ namespace {
 
 void check(cudaError_t status, const char* what) {
   if (status != cudaSuccess) throw Error(std::string("CUDA: ") + what + " failed: " + cudaGetErrorString(status));
+}
+
+// Device memory that a DeviceArray gives back is kept for the next array of its size class, because
+// cudaFree waits for the whole GPU to finish: a forward pass that freed its scratch would stop the
+// CPU from queueing the next kernels while the GPU works. Reusing a block at once is safe because
+// every op runs on the default stream, in order. Sizes are rounded up to a power of two so that a
+// growing KV cache's attention scratch reuses a few classes, not one per position; blocks above
+// kLargest (weights) are freed as before.
+class Pool {
+ public:
+  static constexpr size_t kLargest = size_t{64} << 20;
+  static size_t size_class(size_t bytes) {
+    size_t c = 256;
+    while (c < bytes) c *= 2;
+    return c;
+  }
+  void* get(size_t bytes) {
+    if (bytes > kLargest) return allocate(bytes);
+    {
+      std::lock_guard lock(mutex_);
+      std::vector<void*>& kept = free_[size_class(bytes)];
+      if (!kept.empty()) {
+        void* p = kept.back();
+        kept.pop_back();
+        return p;
+      }
+    }
+    return allocate(size_class(bytes));
+  }
+  void put(void* p, size_t bytes) {
+    if (bytes > kLargest) {
+      cudaFree(p);
+      return;
+    }
+    std::lock_guard lock(mutex_);
+    free_[size_class(bytes)].push_back(p);
+  }
+
+ private:
+  static void* allocate(size_t bytes) {
+    void* p = nullptr;
+    check(cudaMalloc(&p, bytes), "cudaMalloc");
+    return p;
+  }
+  std::mutex mutex_;
+  std::unordered_map<size_t, std::vector<void*>> free_;  // size class -> kept blocks (never freed)
+};
+
+Pool& pool() {
+  static Pool* p = new Pool;  // never destroyed: the CUDA runtime may be gone at exit
+  return *p;
 }
 
 }  // namespace
@@ -46,7 +100,7 @@ void copy_on_device(float* to, const float* from, size_t n) {
 
 template <typename T>
 DeviceArray<T>::DeviceArray(size_t n) : size_(n) {
-  if (n) check(cudaMalloc(reinterpret_cast<void**>(&data_), n * sizeof(T)), "cudaMalloc");
+  if (n) data_ = static_cast<T*>(pool().get(n * sizeof(T)));
 }
 
 template <typename T>
@@ -56,7 +110,7 @@ DeviceArray<T>::DeviceArray(const T* host, size_t n) : DeviceArray(n) {
 
 template <typename T>
 DeviceArray<T>::~DeviceArray() {
-  if (data_) cudaFree(data_);
+  if (data_) pool().put(data_, size_ * sizeof(T));
 }
 
 template <typename T>
@@ -66,7 +120,7 @@ DeviceArray<T>::DeviceArray(DeviceArray&& other) noexcept
 template <typename T>
 DeviceArray<T>& DeviceArray<T>::operator=(DeviceArray&& other) noexcept {
   if (this != &other) {
-    if (data_) cudaFree(data_);
+    if (data_) pool().put(data_, size_ * sizeof(T));
     data_ = std::exchange(other.data_, nullptr);
     size_ = std::exchange(other.size_, 0);
   }

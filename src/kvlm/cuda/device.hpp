@@ -1,6 +1,7 @@
 // The GPU itself (chapter 07): is one there, device memory that frees itself, and CUDA's errors
 // turned into kvlm::Error sentences. Plain C++ (no CUDA headers): the CLI and the tests include it.
-// Not a memory pool and not a stream manager: every op runs on the default stream, in order.
+// Not a stream manager: every op runs on the default stream, in order (which is also what lets
+// DeviceArray reuse given-back memory at once).
 #pragma once
 
 #include <cstddef>
@@ -26,7 +27,9 @@ void check_last_error(const char* what);
 // Copies n floats from device memory to device memory (a KV cache's rows).
 void copy_on_device(float* to, const float* from, size_t n);
 
-// Device memory for n values of T (float or int), freed when it goes out of scope. Moves, no copies.
+// Device memory for n values of T (float or int), given back when it goes out of scope. Moves, no
+// copies. Blocks up to 64 MiB are kept for reuse rather than freed (cudaFree waits for the GPU;
+// device.cu says why): the next array of the same size class gets one without a cudaMalloc.
 template <typename T>
 class DeviceArray {
  public:
