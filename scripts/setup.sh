@@ -47,6 +47,13 @@ echo "== pip install -r requirements.txt"
 # are a few plain packages, so we tell it. A pyenv or venv python ignores the variable.
 PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install -q --root-user-action=ignore -r requirements.txt
 
+# Chapter 07's CUDA backend is built where CMake finds nvcc (the CUDA toolkit, which this script
+# does not install: NVIDIA's packages, or Debian's nvidia-cuda-toolkit).
+if command -v nvcc >/dev/null 2>&1; then
+  echo "== nvcc found: building chapter 07's CUDA backend too (sm_80, sm_90); its tests need a GPU to run"
+else
+  echo "== no nvcc: chapter 07's CUDA backend is not built (install the CUDA toolkit for it)"
+fi
 echo "== building (build/release)"
 cmake --preset release >/dev/null
 cmake --build --preset release
