@@ -174,9 +174,9 @@ void run(const GenerateArgs& a) {
   const auto new_tokens = [&](const Prompt& p) {
     return past_context ? a.max_new_tokens : std::min(a.max_new_tokens, context - static_cast<int>(p.ids.size()) + 1);
   };
-  const int cache_positions = static_cast<int>(
-      std::min<size_t>(longest + std::max(a.max_new_tokens - 1, 0), past_context ? SIZE_MAX : context));
-  const PromptCaches caches(model.config, a.kv_cache, cache_positions);
+  const PromptCaches caches(*decoder, a.kv_cache,
+                            static_cast<int>(std::min<size_t>(longest + std::max(a.max_new_tokens - 1, 0),
+                                                              past_context ? SIZE_MAX : context)));
 
   for (size_t i = 0; i < prompts.size(); ++i) {
     const std::vector<int>& prompt = prompts[i].ids;
@@ -202,8 +202,7 @@ void run(const GenerateArgs& a) {
     if (a.no_cache) {
       g = generate_naive(*decoder, prompt, config, on_token);
     } else {
-      // On the CPU, one pool for every prompt (paged: prefix reuse across -f's prompts); the GPU's own.
-      cache = a.device == "cpu" ? caches.make() : decoder->make_cache(a.kv_cache, cache_positions);
+      cache = caches.make();
       check_fits_cache(model, *cache, prompt.size(), config.max_new_tokens);
       reused = prepare_cache(a, model, *cache, prompt, &outside_prefill_ms);
       g = generate_cached(*decoder, prompt, config, on_token, cache.get());

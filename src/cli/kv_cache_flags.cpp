@@ -26,17 +26,17 @@ void check_kv_cache_flags(const std::string& command, const KVCacheOptions& opti
   }
 }
 
-PromptCaches::PromptCaches(const ModelConfig& config, const KVCacheOptions& options, int max_positions)
-    : config_(config), options_(options), max_positions_(max_positions) {
+PromptCaches::PromptCaches(const Decoder& decoder, const KVCacheOptions& options, int max_positions)
+    : decoder_(decoder), options_(options), max_positions_(max_positions) {
   if (options.kind == "paged") {
     const int blocks = options.pool_blocks > 0 ? options.pool_blocks : (max_positions + options.block - 1) / options.block;
-    pool_ = std::make_shared<BlockPool>(config, options.block, blocks);
+    pool_ = std::make_shared<BlockPool>(decoder.model().config, options.block, blocks);
   }
 }
 
 std::unique_ptr<KVCache> PromptCaches::make() const {
-  if (pool_) return std::make_unique<PagedKVCache>(config_, pool_);
-  return make_kv_cache(config_, options_, max_positions_);
+  if (pool_) return std::make_unique<PagedKVCache>(decoder_.model().config, pool_);
+  return decoder_.make_cache(options_, max_positions_);
 }
 
 nlohmann::json kv_cache_json(const KVCache& cache, int reused_positions) {

@@ -11,6 +11,7 @@
 
 #include "kvlm/cache/block_pool.hpp"
 #include "kvlm/cache/make_kv_cache.hpp"
+#include "kvlm/generate/decoder.hpp"
 
 namespace kvlm::cli {
 
@@ -18,16 +19,17 @@ void add_kv_cache_options(CLI::App* cmd, KVCacheOptions& options);
 // A usage error (exit 2) for an unknown kind or a value out of range, before anything is loaded.
 void check_kv_cache_flags(const std::string& command, const KVCacheOptions& options);
 
-// Makes the cache of each prompt of a run. With --kv-cache paged every cache draws from one pool,
-// so a prompt reuses the full blocks an earlier one left (prefix caching); other kinds get a fresh
-// cache each. max_positions: the most positions one prompt needs (sizes the pool unless --kv-pool).
+// Makes the cache of each prompt of a run, on the decoder's device. With --kv-cache paged (the CPU's)
+// every cache draws from one pool, so a prompt reuses the full blocks an earlier one left (prefix
+// caching); other kinds get a fresh cache each from the decoder. max_positions: the most positions
+// one prompt needs (sizes the pool unless --kv-pool).
 class PromptCaches {
  public:
-  PromptCaches(const ModelConfig& config, const KVCacheOptions& options, int max_positions);
+  PromptCaches(const Decoder& decoder, const KVCacheOptions& options, int max_positions);
   std::unique_ptr<KVCache> make() const;
 
  private:
-  const ModelConfig& config_;
+  const Decoder& decoder_;
   KVCacheOptions options_;
   int max_positions_;
   std::shared_ptr<BlockPool> pool_;  // paged only
