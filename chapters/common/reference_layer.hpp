@@ -3,15 +3,20 @@
 // Not kvlm::forward: it is the same sequence of calls (src/kvlm/model/transformer.cpp), opened up.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <functional>
 #include <stdexcept>
 #include <string>
+
+#include "common/exercise_test.hpp"
 
 #include "kvlm/model/attention.hpp"
 #include "kvlm/model/mlp.hpp"
 #include "kvlm/model/norms.hpp"
 #include "kvlm/model/rope.hpp"
 #include "kvlm/model/weights.hpp"
+#include "kvlm/verify/reference.hpp"
 
 namespace kvlm::exercises::test {
 
@@ -54,6 +59,22 @@ inline Matrix run_layer(const Model& model, int layer, const Matrix& x_in, const
   if (layer + 1 == c.num_hidden_layers)
     x = checked(parts.norm(c, x, model.weights.norm, model.weights.norm_bias), x, "the final norm");
   return x;
+}
+
+// Every layer of `fixture` (loaded as m) recomputed with `parts` from HF's hidden state before it must
+// give HF's hidden state after it, on the rows from first_query on (a chunk's queries; 0: every row).
+inline void expect_layers_match_hf(const Model& m, const std::string& fixture, const LayerParts& parts,
+                                   int first_query = 0) {
+  for (const ReferencePrompt& p : read_reference(reference_of(fixture))) {
+    const int T = static_cast<int>(p.input_ids.size());
+    if (first_query >= T) continue;
+    for (int l = 0; l < m.config.num_hidden_layers; ++l) {
+      const Matrix got = run_layer(m, l, p.hidden[l], parts);
+      EXPECT_TRUE(matrices_near(got.bottomRows(T - first_query), p.hidden[l + 1].bottomRows(T - first_query),
+                                kTolerance))
+          << fixture << " " << p.name << " layer " << l << " (rows from position " << first_query << ")";
+    }
+  }
 }
 
 }  // namespace kvlm::exercises::test

@@ -16,10 +16,7 @@ void expect_hf_hidden_states(const std::string& fixture) {
   const Model m = load_model(test::model_dir(fixture));
   test::LayerParts parts;
   parts.mlp = [](const ModelConfig& c, const LayerWeights& w, const MatrixRef& x) { return exercises::mlp(c, w, x); };
-  for (const ReferencePrompt& p : read_reference(test::reference_of(fixture)))
-    for (int l = 0; l < m.config.num_hidden_layers; ++l)
-      EXPECT_TRUE(test::matrices_near(test::run_layer(m, l, p.hidden[l], parts), p.hidden[l + 1], test::kTolerance))
-          << fixture << " " << p.name << " hidden" << l + 1;
+  test::expect_layers_match_hf(m, fixture, parts);
 }
 
 TEST(Mlp, SwiGluMatchesHfOnLlama) { expect_hf_hidden_states("llama-gqa-tied"); }

@@ -54,16 +54,7 @@ void expect_hf_hidden_states(const std::string& fixture, int first_query = 0) {
   parts.attention = [&](const ModelConfig& c, const LayerWeights& w, const MatrixRef& h, int layer) {
     return attention_block(c, w, h, layer, first_query);
   };
-  for (const ReferencePrompt& p : read_reference(test::reference_of(fixture))) {
-    const int T = static_cast<int>(p.input_ids.size());
-    if (first_query >= T) continue;
-    for (int l = 0; l < m.config.num_hidden_layers; ++l) {
-      const Matrix got = test::run_layer(m, l, p.hidden[l], parts);
-      EXPECT_TRUE(test::matrices_near(got.bottomRows(T - first_query), p.hidden[l + 1].bottomRows(T - first_query),
-                                      test::kTolerance))
-          << fixture << " " << p.name << " layer " << l << " (queries from position " << first_query << ")";
-    }
-  }
+  test::expect_layers_match_hf(m, fixture, parts, first_query);
 }
 
 TEST(CausalSoftmaxKernel, GroupedQueryMatchesHf) {

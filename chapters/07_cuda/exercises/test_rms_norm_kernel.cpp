@@ -33,10 +33,7 @@ void expect_hf_hidden_states(const std::string& fixture) {
   parts.norm = [](const ModelConfig& c, const MatrixRef& x, const Vector& weight, const Vector&) {
     return rms_norm_on_gpu(x, weight, c.norm_eps);
   };
-  for (const ReferencePrompt& p : read_reference(test::reference_of(fixture)))
-    for (int l = 0; l < m.config.num_hidden_layers; ++l)
-      EXPECT_TRUE(test::matrices_near(test::run_layer(m, l, p.hidden[l], parts), p.hidden[l + 1], test::kTolerance))
-          << fixture << " " << p.name << " hidden" << l + 1;
+  test::expect_layers_match_hf(m, fixture, parts);
 }
 
 TEST(RmsNormKernel, EveryLayerMatchesHfOnLlama) {
