@@ -12,6 +12,7 @@
 #include "kvlm/io/load.hpp"
 #include "kvlm/verify/reference.hpp"
 #include "paths.hpp"
+#include "real/smollm2_hf.hpp"
 
 namespace kvlm {
 namespace {
@@ -43,27 +44,14 @@ class SmolLM2Cuda : public ::testing::TestWithParam<cuda::Kernels> {
 
 TEST_P(SmolLM2Cuda, LogitsMatchHF) {
   for (const ReferencePrompt& p : prompts_) {
-    const Matrix logits = decoder_->forward(p.input_ids, 0, nullptr, nullptr, 0);
-    for (size_t t = 0; t < p.topk_ids.size(); ++t) {
-      for (size_t j = 0; j < p.topk_ids[t].size(); ++j)
-        EXPECT_NEAR(logits(t, p.topk_ids[t][j]), p.topk_values(t, j), kLogitTolerance) << p.name << " position " << t;
-      Eigen::Index best;
-      logits.row(t).maxCoeff(&best);
-      EXPECT_EQ(best, p.topk_ids[t][0]) << p.name << " position " << t;
-    }
+    test::expect_topk_logits_near_hf(decoder_->forward(p.input_ids, 0, nullptr, nullptr, 0), p, kLogitTolerance);
   }
 }
 
 // 64 greedy tokens per prompt through chapter 06's loop on the GPU (smallest reference margin: 0.009,
 // above the 1e-3 bound), and chapter 05's naive loop gives the same tokens.
 TEST_P(SmolLM2Cuda, GreedyPathsMatchHF) {
-  for (const ReferencePrompt& p : prompts_) {
-    GenerationConfig config;
-    config.max_new_tokens = static_cast<int>(p.greedy.size());
-    config.stop_at_eos = false;  // HF's greedy references run their full length, past any EOS
-    ASSERT_GE(config.max_new_tokens, 64);
-    EXPECT_EQ(generate_cached(*decoder_, p.input_ids, config).tokens, p.greedy) << p.name << " (cached)";
-  }
+  test::expect_greedy_matches_hf(*decoder_, prompts_);
   const ReferencePrompt& p = prompts_.front();
   GenerationConfig config;
   config.max_new_tokens = 24;

@@ -22,6 +22,7 @@
 #include "kvlm/tokenizer/tokenizer.hpp"
 #include "kvlm/verify/reference.hpp"
 #include "paths.hpp"
+#include "real/smollm2_hf.hpp"
 #include "tokenizer/golden_cases.hpp"
 
 namespace kvlm {
@@ -57,13 +58,7 @@ class SmolLM2 : public ::testing::Test {
 
   // HF's greedy continuation of each prompt, token for token, run its full length past any EOS.
   static void expect_greedy_matches_hf(const Model& model) {
-    for (const ReferencePrompt& p : *prompts_) {
-      GenerationConfig config;
-      config.max_new_tokens = static_cast<int>(p.greedy.size());
-      config.stop_at_eos = false;  // HF's greedy references run their full length, past any EOS
-      ASSERT_GE(config.max_new_tokens, 64);
-      EXPECT_EQ(generate_cached(model, p.input_ids, config).tokens, p.greedy) << p.name;
-    }
+    test::expect_greedy_matches_hf(CpuDecoder(model), *prompts_);
   }
 
   // Naive generation gives the cache's tokens (shortest prompt, 24 tokens).
@@ -129,14 +124,7 @@ TEST_F(SmolLM2, PromptsAndChatTemplateMatchHF) {
 constexpr float kLogitTolerance = 2e-4f;
 TEST_F(SmolLM2, LogitsMatchHF) {
   for (const ReferencePrompt& p : *prompts_) {
-    const Matrix logits = forward(*model_, p.input_ids, 0, nullptr);
-    for (size_t t = 0; t < p.topk_ids.size(); ++t) {
-      for (size_t j = 0; j < p.topk_ids[t].size(); ++j)
-        EXPECT_NEAR(logits(t, p.topk_ids[t][j]), p.topk_values(t, j), kLogitTolerance) << p.name << " position " << t;
-      Eigen::Index best;
-      logits.row(t).maxCoeff(&best);
-      EXPECT_EQ(best, p.topk_ids[t][0]) << p.name << " position " << t;
-    }
+    test::expect_topk_logits_near_hf(forward(*model_, p.input_ids, 0, nullptr), p, kLogitTolerance);
   }
 }
 
