@@ -44,17 +44,22 @@ Matrix random_matrix(Eigen::Index rows, Eigen::Index cols, uint32_t seed, float 
   return m;
 }
 
+// Why the CUDA tests cannot run here, or "" when they can: kvlm built without CUDA, or no GPU.
+std::string no_gpu_reason() {
+#if KVLM_HAS_CUDA
+  std::string why;
+  return cuda::device_present(&why) ? "" : "no GPU to run the CUDA kernels on: " + why;
+#else
+  return "kvlm was built without CUDA (KVLM_CUDA=OFF or no nvcc)";
+#endif
+}
+
 class Ops : public ::testing::TestWithParam<std::string> {
  protected:
   bool cuda() const { return GetParam() == "cuda"; }
   void SetUp() override {
     if (!cuda()) return;
-#if KVLM_HAS_CUDA
-    std::string why;
-    if (!cuda::device_present(&why)) GTEST_SKIP() << "no GPU to run the CUDA twin on: " << why;
-#else
-    GTEST_SKIP() << "kvlm was built without CUDA (KVLM_CUDA=OFF or no nvcc)";
-#endif
+    if (const std::string why = no_gpu_reason(); !why.empty()) GTEST_SKIP() << why;
   }
 };
 
@@ -383,12 +388,7 @@ INSTANTIATE_TEST_SUITE_P(Backends, Ops, ::testing::Values("cpu", "cuda"),
 class CudaKernels : public ::testing::Test {
  protected:
   void SetUp() override {
-#if KVLM_HAS_CUDA
-    std::string why;
-    if (!cuda::device_present(&why)) GTEST_SKIP() << "no GPU to run the CUDA kernels on: " << why;
-#else
-    GTEST_SKIP() << "kvlm was built without CUDA (KVLM_CUDA=OFF or no nvcc)";
-#endif
+    if (const std::string why = no_gpu_reason(); !why.empty()) GTEST_SKIP() << why;
   }
 };
 
